@@ -1,0 +1,51 @@
+# Quick start: `make run` (install if needed, run the whole pipeline) and
+# `make test` (install if needed, run the test suite). Both need only Python 3.11.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SNAKEMAKE := $(BIN)/snakemake --workflow-profile workflow/profiles/default
+CORES ?= all
+
+.PHONY: run test lint fmt report r-fixtures clean-results help
+
+help:
+	@echo "make run          install (if needed) and run the pipeline on all configured studies"
+	@echo "make test         install (if needed) and run the test suite"
+	@echo "make lint         snakemake --lint and snakefmt --check"
+	@echo "make fmt          format the workflow with snakefmt"
+	@echo "make r-fixtures   regenerate the R reference values in tests/fixtures/r (needs R)"
+	@echo "make clean-results  delete results/ and logs/"
+
+# The virtual environment, installed from the pinned lock file. Re-installed
+# when the lock file or pyproject.toml changes.
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(SNAKEMAKE) --cores $(CORES)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/snakemake --lint
+	$(BIN)/snakefmt --check Snakefile workflow/
+
+fmt: $(STAMP)
+	$(BIN)/snakefmt Snakefile workflow/
+
+# Reference values from R (Debian: apt-get install r-base-core r-cran-survival
+# r-cran-proc r-cran-brglm2 r-cran-coin). The test suite reads the committed
+# outputs and never needs R.
+r-fixtures:
+	@command -v Rscript >/dev/null || { echo "Rscript not found: install R to regenerate fixtures"; exit 1; }
+	Rscript tests/r/export_datasets.R
+	for script in tests/r/*.R; do [ "$$script" = tests/r/export_datasets.R ] || Rscript "$$script" || exit 1; done
+
+clean-results:
+	rm -rf results logs

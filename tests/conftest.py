@@ -1,0 +1,45 @@
+"""Shared fixtures: the hand-written example cohort, copied so tests can corrupt it."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+
+from her2cohort.config import load_study
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE_RAW = ROOT / "data" / "raw" / "example"
+EXAMPLE_STUDY = ROOT / "config" / "studies" / "example.yaml"
+
+
+@pytest.fixture
+def study() -> dict:
+    return load_study(EXAMPLE_STUDY)
+
+
+@pytest.fixture
+def cohort_dir(tmp_path: Path) -> Path:
+    """A fresh copy of the example cohort's raw folder."""
+    target = tmp_path / "raw"
+    shutil.copytree(EXAMPLE_RAW, target)
+    return target
+
+
+def read_rows(path: Path) -> list[list[str]]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.reader(handle))
+
+
+def write_rows(path: Path, rows: list[list[str]]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+
+
+def set_cell(path: Path, line: int, column: str, value: str) -> None:
+    """Set the cell at a file line (header = line 1) and column name."""
+    rows = read_rows(path)
+    rows[line - 1][rows[0].index(column)] = value
+    write_rows(path, rows)

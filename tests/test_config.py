@@ -1,0 +1,75 @@
+"""Configuration files against their JSON schemas: every error names the file and key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import EXAMPLE_STUDY, ROOT
+from her2cohort.config import load_study, schema_errors
+
+SCHEMAS = ROOT / "config" / "schemas"
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "config" / "studies").glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_bundled_study_is_valid(path):
+    assert load_study(path)["study"] == path.stem
+
+
+def test_pipeline_config_is_valid_and_lists_existing_studies():
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    assert schema_errors(config, SCHEMAS / "config.schema.yaml", "config/config.yaml") == []
+    for name in config["studies"]:
+        assert (ROOT / "config" / "studies" / f"{name}.yaml").exists()
+
+
+def _write_study(tmp_path: Path, edit) -> Path:
+    study = yaml.safe_load(EXAMPLE_STUDY.read_text())
+    edit(study)
+    path = tmp_path / "example.yaml"
+    path.write_text(yaml.safe_dump(study))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("edit", "key", "fragment"),
+    [
+        (lambda s: s.update(her2_guidline="gastric_consensus"), "(top level)", "'her2_guidline' was unexpected"),
+        (lambda s: s.update(her2_guideline="asco_2019"), "her2_guideline", "is not one of"),
+        (lambda s: s.update(index_date=5), "index_date", "is not of type 'string'"),
+        (lambda s: s.update(index_date="treatment_start"), "index_date", "does not match"),
+        (lambda s: s["inclusion"][0].pop("reason"), "inclusion.0", "'reason' is a required property"),
+        (lambda s: s["inclusion"][0]["require"].update(not_mising="x"), "inclusion.0.require", "'not_mising' was unexpected"),
+        (lambda s: s["endpoints"]["pfs"].update(events="progression_date"), "endpoints.pfs.events", "is not of type 'array'"),
+        (lambda s: s["variables"][0].update(kind="factor"), "variables.0.kind", "is not one of"),
+        (lambda s: s.pop("raw_dir"), "(top level)", "'raw_dir' is a required property"),
+    ],
+)
+def test_a_bad_study_file_is_an_error_naming_file_and_key(tmp_path, edit, key, fragment):
+    path = _write_study(tmp_path, edit)
+    with pytest.raises(ValueError) as caught:
+        load_study(path)
+    message = str(caught.value)
+    assert f"{path}: at key '{key}'" in message
+    assert fragment in message
+
+
+def test_several_errors_are_reported_together(tmp_path):
+    path = _write_study(tmp_path, lambda s: s.update(index_date=5, her2_guideline="x"))
+    with pytest.raises(ValueError) as caught:
+        load_study(path)
+    assert len(str(caught.value).splitlines()) == 2
+
+
+def test_study_id_must_match_the_file_name(tmp_path):
+    path = _write_study(tmp_path, lambda s: s.update(study="other"))
+    with pytest.raises(ValueError, match="must equal the file name 'example'"):
+        load_study(path)
+
+
+def test_config_yaml_errors_name_the_key():
+    errors = schema_errors({"studies": ["Bad-Name"], "extra": 1}, SCHEMAS / "config.schema.yaml", "config/config.yaml")
+    assert any("at key 'studies.0'" in e for e in errors)
+    assert any("'extra' was unexpected" in e for e in errors)
