@@ -115,6 +115,8 @@ def parse_number(text: str) -> float:
 def parse_integer(text: str) -> int:
     """A whole number (``3``; ``3.0`` is accepted, ``3.5`` is not)."""
     value = parse_number(text)
+    if abs(value) >= 1e15:  # beyond any count or score, and beyond exact int64 storage
+        raise ValueError("expected a whole number of a sensible size")
     if value != int(value):
         raise ValueError("expected a whole number")
     return int(value)
@@ -247,8 +249,8 @@ def read_raw_table(
     width = len(header)
     for row in reader:
         line = reader.line_num
-        if not any(cell.strip() for cell in row):
-            continue  # blank lines carry no data; nothing is lost
+        if not row:
+            continue  # an empty line is no record; a line of empty fields is one, and is checked
         if len(row) != width:
             issues.append(DataIssue(name, line, None, None, f"has {len(row)} fields, the header has {width}"))
             continue

@@ -1,0 +1,97 @@
+"""End to end: the Snakemake workflow on the example cohort, in a scratch copy of the project."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import ROOT, set_cell
+
+SNAKEMAKE = Path(sys.executable).with_name("snakemake")
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    """The workflow files and the example cohort, with config listing only `example`."""
+    target = tmp_path_factory.mktemp("project")
+    for name in ("Snakefile", "config", "workflow", "scripts", "environment.yml"):
+        source = ROOT / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, target / name)
+    shutil.copytree(ROOT / "data" / "raw" / "example", target / "data" / "raw" / "example")
+    (target / "config" / "config.yaml").write_text(yaml.safe_dump({"studies": ["example"]}))
+    return target
+
+
+def snakemake(project: Path, *args: str) -> subprocess.CompletedProcess:
+    command = [str(SNAKEMAKE), "--workflow-profile", "workflow/profiles/default", "--cores", "2", *args]
+    return subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=600)
+
+
+def test_pipeline_runs_and_writes_the_analysis_set(project):
+    run = snakemake(project)
+    assert run.returncode == 0, run.stderr[-3000:]
+    results = project / "results" / "example"
+    analysis = pd.read_csv(results / "analysis_set.csv")
+    assert len(analysis) == 7 and analysis["patient_key"].is_unique
+    assert {"pfs_months", "pfs_event", "os_months", "her2_change", "baseline_h_score"} <= set(analysis.columns)
+    counts = pd.read_csv(results / "clean" / "row_counts.csv")
+    assert (counts["raw_rows"] == counts["analysed"] + counts["excluded"]).all()
+    assert (project / "results" / "benchmarks" / "example" / "clean.tsv").exists()
+    # no identifier or date anywhere under results/
+    raw_ids = pd.read_csv(project / "data/raw/example/patients.csv", dtype=str)["patient_id"]
+    for path in (project / "results").rglob("*.csv"):
+        text = path.read_text()
+        assert not any(pid in text for pid in raw_ids), path
+        assert "2012-" not in text and "2015-" not in text, path
+
+
+def test_rerun_is_a_no_op_and_outputs_are_byte_identical(project):
+    before = {p: p.read_bytes() for p in (project / "results" / "example").rglob("*.csv")}
+    shutil.rmtree(project / "results")
+    assert snakemake(project).returncode == 0
+    after = {p: p.read_bytes() for p in (project / "results" / "example").rglob("*.csv")}
+    assert before == after
+    dry = snakemake(project, "-n")
+    assert "Nothing to be done" in dry.stdout + dry.stderr
+
+
+def test_bad_input_stops_before_analysis_with_a_clear_message(project, tmp_path):
+    bad = tmp_path / "bad"
+    shutil.copytree(project, bad, ignore=shutil.ignore_patterns("results", "logs", ".snakemake"))
+    set_cell(bad / "data/raw/example/specimens.csv", 4, "ihc_score", "4+")
+    set_cell(bad / "data/raw/example/patients.csv", 3, "age_years", "sixty")
+    run = snakemake(bad)
+    output = run.stdout + run.stderr
+    assert run.returncode != 0
+    assert "data/raw/example/specimens.csv, line 4, column 'ihc_score': value '4+': expected an IHC score" in output
+    assert "data/raw/example/patients.csv, line 3, column 'age_years': value 'sixty': expected a number" in output
+    assert "Traceback" not in output
+    assert not (bad / "results" / "example" / "analysis_set.csv").exists()
+
+
+def test_a_typo_in_the_study_file_is_reported_before_any_job(project, tmp_path):
+    bad = tmp_path / "typo"
+    shutil.copytree(project, bad, ignore=shutil.ignore_patterns("results", "logs", ".snakemake"))
+    path = bad / "config/studies/example.yaml"
+    path.write_text(path.read_text().replace("her2_guideline:", "her2_guidline:"))
+    run = snakemake(bad, "-n")
+    output = run.stdout + run.stderr
+    assert run.returncode != 0
+    assert "example.yaml: at key '(top level)': Additional properties are not allowed ('her2_guidline' was unexpected)" in output
+
+
+def test_workflow_is_lint_clean():
+    run = subprocess.run([str(SNAKEMAKE), "--lint"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_workflow_is_snakefmt_formatted():
+    snakefmt = Path(sys.executable).with_name("snakefmt")
+    run = subprocess.run([str(snakefmt), "--check", "Snakefile", "workflow/"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
