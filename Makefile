@@ -13,6 +13,7 @@ CORES ?= all
 help:
 	@echo "make run          install (if needed) and run the pipeline on all configured studies"
 	@echo "make test         install (if needed) and run the test suite"
+	@echo "make report       run, then write the HTML report results/report.html"
 	@echo "make lint         snakemake --lint and snakefmt --check"
 	@echo "make fmt          format the workflow with snakefmt"
 	@echo "make r-fixtures   regenerate the R reference values in tests/fixtures/r (needs R)"
@@ -28,6 +29,11 @@ $(STAMP): requirements.lock pyproject.toml
 
 run: $(STAMP)
 	$(SNAKEMAKE) --cores $(CORES)
+
+# The HTML report of the last run (tables with captions, provenance).
+report: $(STAMP)
+	$(SNAKEMAKE) --cores $(CORES)
+	$(SNAKEMAKE) --report results/report.html
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -91,7 +91,8 @@ def test_each_schema_rule_names_file_line_column_and_value(cohort_dir, study, ta
     path = cohort_dir / f"{table}.csv"
     set_cell(path, line, column, value)
     if expected is None:
-        read_cohort(cohort_dir, study)  # no error
+        tables, _ = read_cohort(cohort_dir, study)  # a missing marker: no error, a missing value
+        assert pd.isna(tables[table].loc[line - 2, column])
         return
     issues = only_issue(cohort_dir, study)
     matching = [i for i in issues if i.file == str(path) and i.line == line and i.column == column]
@@ -207,8 +208,11 @@ def test_each_consistency_check(cohort_dir, study, table, line, column, value, i
 
 
 def test_percent_sum_tolerates_rounding(cohort_dir, study):
-    set_cell(cohort_dir / "specimens.csv", 2, "pct_cells_3plus", "70.4")
-    read_cohort(cohort_dir, study)
+    set_cell(cohort_dir / "specimens.csv", 2, "pct_cells_3plus", "70.4")  # sums to 100.4
+    tables, _ = read_cohort(cohort_dir, study)
+    assert tables["specimens"].loc[0, "pct_cells_3plus"] == 70.4
+    set_cell(cohort_dir / "specimens.csv", 2, "pct_cells_3plus", "70.6")  # sums to 100.6
+    assert "must add up to 100" in only_issue(cohort_dir, study)[0].expected
 
 
 def test_fragments_positive_cannot_exceed_tumour_fragments(cohort_dir, study):

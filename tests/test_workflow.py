@@ -95,3 +95,11 @@ def test_workflow_is_snakefmt_formatted():
     snakefmt = Path(sys.executable).with_name("snakefmt")
     run = subprocess.run([str(snakefmt), "--check", "Snakefile", "workflow/"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_html_report_builds_with_captions(project):
+    assert snakemake(project).returncode == 0
+    run = snakemake(project, "--report", "results/report.html")
+    assert run.returncode == 0, run.stderr[-2000:]
+    html = (project / "results" / "report.html").read_text(errors="replace")
+    assert "flow of patients" in html and "raw rows accounted for" in html

@@ -10,8 +10,20 @@ rule clean:
         specimens="results/{study}/clean/specimens.csv",
         treatment_lines="results/{study}/clean/treatment_lines.csv",
         exclusions="results/{study}/clean/exclusions.csv",
-        flow="results/{study}/clean/flow.csv",
-        row_counts="results/{study}/clean/row_counts.csv",
+        flow=report(
+            "results/{study}/clean/flow.csv",
+            caption="../report/flow.rst",
+            category="{study}",
+            subcategory="Cohort",
+            labels={"study": "{study}", "table": "flow of patients"},
+        ),
+        row_counts=report(
+            "results/{study}/clean/row_counts.csv",
+            caption="../report/row_counts.rst",
+            category="{study}",
+            subcategory="Cohort",
+            labels={"study": "{study}", "table": "raw rows accounted for"},
+        ),
     log:
         "logs/{study}/clean.log",
     benchmark:
