@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 SNAKEMAKE := $(BIN)/snakemake --workflow-profile workflow/profiles/default
 CORES ?= all
 
-.PHONY: run test lint fmt report r-fixtures clean-results help
+.PHONY: run test lint fmt report cohorts r-fixtures clean-results help
 
 help:
 	@echo "make run          install (if needed) and run the pipeline on all configured studies"
@@ -16,6 +16,7 @@ help:
 	@echo "make report       run, then write the HTML report results/report.html"
 	@echo "make lint         snakemake --lint and snakefmt --check"
 	@echo "make fmt          format the workflow with snakefmt"
+	@echo "make cohorts      rebuild the reconstructed cohorts in data/raw/ from data/published/"
 	@echo "make r-fixtures   regenerate the R reference values in tests/fixtures/r (needs R)"
 	@echo "make clean-results  delete results/ and logs/"
 
@@ -44,6 +45,11 @@ lint: $(STAMP)
 
 fmt: $(STAMP)
 	$(BIN)/snakefmt Snakefile workflow/
+
+# Rebuild the reconstructed cohorts data/raw/{study}/ from data/reconstruction/
+# and data/published/ (deterministic: byte-identical on re-run).
+cohorts: $(STAMP)
+	$(BIN)/python -m her2cohort.reconstruct
 
 # Reference values from R (Debian: apt-get install r-base-core r-cran-survival
 # r-cran-proc r-cran-brglm2 r-cran-coin). The test suite reads the committed

@@ -1,0 +1,158 @@
+"""Reconstructed cohorts: deterministic, blind to held-out numbers, and true to the inputs.
+
+The recount here is independent of the generator: it runs the pipeline's own
+cleaning and classification on the committed raw files and counts with pandas.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import ROOT
+from her2cohort.classify import analysis_set, classify_specimens, h_score, her2_status
+from her2cohort.cleaning import clean_cohort
+from her2cohort.config import load_study
+from her2cohort.reconstruct import load_spec, reconstruct
+from her2cohort.reconstruct.engine import ReconstructionError, anchored_values, build_cohort, calibrated_times, ihc_percentages, km_median, write_cohort
+from her2cohort.reconstruct.published import input_numbers, load_published
+
+PUBLISHED = sorted((ROOT / "data" / "published").glob("*.yaml"))
+SPECS = sorted(p.stem for p in (ROOT / "data" / "reconstruction").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", PUBLISHED, ids=lambda p: p.stem)
+def test_published_files_are_valid(path):
+    published = load_published(path)
+    assert published["numbers"]
+    # every printed "n (%)" percentage is recorded as printed, with its precision
+    for entry in published["numbers"]:
+        assert entry["printed"].strip()
+        assert entry["precision"] >= 0
+
+
+def test_all_five_studies_have_a_published_file():
+    assert {p.stem for p in PUBLISHED} >= {"gastric_her2_loss", "gastric_her2_heterogeneity", "breast_tdxd_her2_loss", "breast_her2_low_evolution", "breast_her2_l755s_case"}
+
+
+@pytest.mark.parametrize("study", SPECS)
+def test_generator_rebuilds_the_committed_raw_files_byte_identically(study, tmp_path):
+    write_cohort(reconstruct(study), tmp_path)
+    committed = ROOT / "data" / "raw" / study
+    for path in tmp_path.iterdir():
+        assert path.read_bytes() == (committed / path.name).read_bytes(), path.name
+    assert {p.name for p in tmp_path.iterdir()} == {p.name for p in committed.glob("*.csv")}
+
+
+@pytest.mark.parametrize("study", SPECS)
+def test_generator_never_reads_held_out_numbers(study):
+    spec = load_spec(study)
+    published = load_published(ROOT / spec["published"])
+    blind = copy.deepcopy(published)
+    blind["numbers"] = [n for n in blind["numbers"] if n["basis"] == "input"]
+    # and a held-out number changed to nonsense must not matter either
+    for entry in published["numbers"]:
+        if entry["basis"] == "held_out":
+            entry["value"] = -999.0
+    full, without = reconstruct(study, published=published), reconstruct(study, published=blind)
+    for name in full:
+        pd.testing.assert_frame_equal(full[name], without[name])
+
+
+def test_a_spec_that_names_a_held_out_number_is_refused():
+    spec = {"seed": 1, "groups": {"all": "@p"}, "steps": [], "dates": {}}
+    with pytest.raises(ReconstructionError, match="not an input number"):
+        build_cohort(spec, input_numbers({"numbers": [{"location": "p", "value": 0.04, "basis": "held_out"}]}))
+
+
+# --- the engine's building blocks -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("n", "minimum", "median", "maximum", "decimals", "cutoff", "above"),
+    [(48, 29, 57, 79, 0, 60, 20), (47, 50, 225, 300, 0, 170, 28), (14, 0, 15, 300, 0, None, None), (36, 1.5, 5.41, 12.3, 2, 4.36, 27), (2, 1, 2, 3, 0, None, None), (1, 4, 4, 4, 1, None, None)],
+)
+def test_anchored_values_hit_every_anchor(n, minimum, median, maximum, decimals, cutoff, above):
+    values = anchored_values(n, minimum, median, maximum, decimals, cutoff, above)
+    assert len(values) == n
+    assert values.min() == minimum and values.max() == maximum
+    assert np.median(values) == pytest.approx(median, abs=1e-12)
+    assert np.all(np.round(values, decimals) == values)
+    if cutoff is not None:
+        assert int((values > cutoff).sum()) == above
+
+
+def test_anchors_that_contradict_each_other_are_refused():
+    with pytest.raises(ReconstructionError, match="contradicts the median"):
+        anchored_values(10, 0, 50, 100, 0, cutoff=40, n_above=2)
+
+
+@pytest.mark.parametrize(("n", "events", "median"), [(48, 48, 8.3), (34, 22, 10.8), (10, 7, 2.7), (247, 57, 40.0)])
+def test_calibrated_times_give_the_exact_median_and_events(n, events, median):
+    times, event = calibrated_times(np.random.default_rng(7), n, events, median, 0.0)
+    assert int(event.sum()) == events
+    assert km_median(times, event) == pytest.approx(median, rel=1e-12)
+
+
+@pytest.mark.parametrize("ihc", [0, 1, 2, 3])
+def test_ihc_percentages_agree_with_score_and_h_score(ihc):
+    low, high = {0: (0, 30), 1: (11, 120), 2: (21, 210), 3: (31, 300)}[ihc]
+    for h in np.linspace(low, high, 25).round():
+        p0, p1, p2, p3 = ihc_percentages(ihc, h)
+        assert p0 + p1 + p2 + p3 == pytest.approx(100)
+        assert h_score([p1], [p2], [p3]).iloc[0] == pytest.approx(h, abs=1e-6)
+        assert min(p0, p1, p2, p3) >= 0
+        # the pipeline's own classification agrees with the score the percentages were made for
+        stained = p1 + p2 + p3
+        implied = 3 if p3 > 10 else 2 if p2 + p3 > 10 else 1 if stained > 10 else 0
+        assert implied == ihc, (h, (p0, p1, p2, p3))
+    with pytest.raises(ReconstructionError, match="impossible"):
+        ihc_percentages(ihc, high + 5)
+
+
+# --- independent recount of every input number, per reconstructed study ------------------
+
+
+def analysed(study: str) -> pd.DataFrame:
+    config = load_study(ROOT / "config" / "studies" / f"{study}.yaml")
+    cohort = clean_cohort(ROOT / config["raw_dir"], config)
+    return analysis_set(cohort.patients, classify_specimens(cohort.specimens, config["her2_guideline"]), config.get("comparison"))
+
+
+def recount_breast_tdxd_her2_loss() -> dict[str, float]:
+    a = analysed("breast_tdxd_her2_loss")
+    expressing = a["pre_treatment_ihc_score"] >= 1
+    loss = expressing & (a["post_treatment_ihc_score"] == 0)
+    decrease = (a["post_treatment_ihc_score"] >= 1) & (a["post_treatment_ihc_score"] < a["pre_treatment_ihc_score"])
+    return {
+        "Abstract / Results / total / n": len(a),
+        "Abstract / Results / pre-treatment HER2 expression (1+, 2+, or 3+) / n": expressing.sum(),
+        "Abstract / Results / HER2 loss / n": loss.sum(),
+        "Abstract / Results / HER2 loss (restated) / n": loss.sum(),
+        "Abstract / Results / HER2 loss / %": 100 * loss.sum() / expressing.sum(),
+        "Abstract / Results / HER2 decrease / n": decrease.sum(),
+        "Abstract / Results / HER2 decrease / %": 100 * decrease.sum() / expressing.sum(),
+    }
+
+
+RECOUNTS = {"breast_tdxd_her2_loss": recount_breast_tdxd_her2_loss}
+
+
+def test_every_reconstructed_study_has_a_recount():
+    assert set(SPECS) <= set(RECOUNTS)
+
+
+@pytest.mark.parametrize("study", sorted(RECOUNTS))
+def test_every_input_number_is_recounted_exactly(study):
+    published = load_published(ROOT / "data" / "published" / f"{study}.yaml")
+    recount = RECOUNTS[study]()
+    for entry in published["numbers"]:
+        if entry["basis"] != "input":
+            continue
+        assert entry["location"] in recount, f"input number not recounted: {entry['location']}"
+        # equal at the printed precision (counts exactly)
+        assert round(float(recount[entry["location"]]), entry["precision"]) == pytest.approx(entry["value"], abs=1e-9), entry["location"]
