@@ -59,7 +59,16 @@ class Context:
     frame: pd.DataFrame  # one row per patient; column "_group" holds the stratum
 
     def value(self, ref: Any, where: str) -> Any:
-        """Resolve "@location" against the input numbers; other values pass through."""
+        """Resolve "@location" against the input numbers; other values pass through.
+
+        ``{sum: [a, b, ...]}`` and ``{difference: [a, b]}`` combine references
+        (e.g. registry patients without progression = 251 - 185).
+        """
+        if isinstance(ref, dict) and set(ref) == {"sum"}:
+            return sum(self.value(r, where) for r in ref["sum"])
+        if isinstance(ref, dict) and set(ref) == {"difference"}:
+            first, second = ref["difference"]
+            return self.value(first, where) - self.value(second, where)
         if isinstance(ref, str) and ref.startswith("@"):
             location = ref[1:].strip()
             if location not in self.inputs:
@@ -387,6 +396,44 @@ def step_constant(ctx: Context, step: dict) -> None:
         ctx.frame[column] = ctx.value(value, f"constant {column}")
 
 
+def step_multi(ctx: Context, step: dict) -> None:
+    """A multi-valued column (``;``-separated levels, e.g. metastatic organs): each level
+    is present in exactly the given number of patients of each group, independently of
+    the other levels (papers print each level's count, never the combinations)."""
+    column, by = step["column"], step.get("by", "_group")
+    chosen = {level: np.zeros(len(ctx.frame), dtype=bool) for level in step["counts"]}
+    for level, per_group in step["counts"].items():
+        for group, ref in per_group.items():
+            rows = _group_rows(ctx, group, by) if group != "all" else np.arange(len(ctx.frame))
+            k = ctx.count(ref, f"multi {column} / {level} / {group}")
+            if k > len(rows):
+                raise ReconstructionError(f"multi {column} / {level} / {group}: {k} of {len(rows)} patients")
+            chosen[level][ctx.rng.permutation(rows)[:k]] = True
+    ctx.frame[column] = [";".join(level for level in chosen if chosen[level][i]) or None for i in range(len(ctx.frame))]
+
+
+def step_excluded(ctx: Context, step: dict) -> None:
+    """Append registry patients that an inclusion criterion will exclude.
+
+    Each is a copy of a randomly drawn analysed patient (so that registry and
+    cohort look alike), with the columns under ``blank`` (exact names, or
+    prefixes ending in ".") emptied and ``set`` values written: e.g. no
+    progression, or no post-progression biopsy. They are marked ``_group =
+    "excluded"`` and are not part of any analysed group.
+    """
+    n = ctx.count(ctx.value(step["n"], "excluded / n"), "excluded / n")
+    analysed = ctx.frame[ctx.frame["_group"] != "excluded"]
+    rows = analysed.iloc[ctx.rng.integers(0, len(analysed), n)].copy()
+    for name in step.get("blank", []):
+        columns = [c for c in rows.columns if c.startswith(name)] if name.endswith(".") else [name]
+        for column in columns:
+            rows[column] = np.nan if pd.api.types.is_float_dtype(rows[column]) or pd.api.types.is_bool_dtype(rows[column]) else None
+    for column, value in step.get("set", {}).items():
+        rows[column] = ctx.value(value, f"excluded / {column}")
+    rows["_group"] = "excluded"
+    ctx.frame = pd.concat([ctx.frame, rows], ignore_index=True)
+
+
 def step_where(ctx: Context, step: dict) -> None:
     """Set columns on the patients matching a condition (pandas ``eval`` expression),
     e.g. ISH values on the IHC 2+ specimens."""
@@ -398,6 +445,8 @@ def step_where(ctx: Context, step: dict) -> None:
 
 
 STEPS = {
+    "multi": step_multi,
+    "excluded": step_excluded,
     "where": step_where,
     "categorical": step_categorical,
     "joint": step_joint,
