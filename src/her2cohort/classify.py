@@ -351,7 +351,12 @@ def analysis_set(patients: pd.DataFrame, classified: pd.DataFrame, comparison: d
         at = classified[classified["timepoint"] == timepoint].set_index("patient_key")
         for variable in SPECIMEN_VARIABLES:
             if variable in at:
-                out[f"{timepoint}_{variable}"] = out["patient_key"].map(at[variable])
+                # "site" would give "primary_site" for the primary tumour's specimen,
+                # which is a patient column: specimen columns say "specimen_site"
+                name = f"{timepoint}_{'specimen_site' if variable == 'site' else variable}"
+                if name in patients:
+                    raise ValueError(f"analysis set: specimen variable {name!r} would overwrite the patient column of that name")
+                out[name] = out["patient_key"].map(at[variable])
     if comparison:
         b, a = comparison["before"], comparison["after"]
 

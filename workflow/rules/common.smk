@@ -1,5 +1,6 @@
 # Helpers shared by the rule files.
 
+import hashlib
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
@@ -31,6 +32,19 @@ def load_study(name):
         raise WorkflowError(str(err))
     validate(study, str(schemas / "study.schema.yaml"))  # Snakemake's own check, on top
     return study
+
+
+def library_checksum():
+    """SHA-256 of the library's source: a rule whose results depend on the library
+    takes it as a param, so that Snakemake re-runs it when the library changes
+    (Snakemake tracks a rule's own script, not the modules the script imports)."""
+    digest = hashlib.sha256()
+    for path in sorted((Path(workflow.basedir) / "src" / "her2cohort").rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+LIBRARY = library_checksum()
 
 
 def raw_inputs(wildcards):

@@ -32,6 +32,7 @@ rule clean:
         "../../environment.yml"
     params:
         study=study_config,
+        library=LIBRARY,
     script:
         "../../scripts/clean.py"
 
@@ -51,5 +52,6 @@ rule classify:
         "../../environment.yml"
     params:
         study=study_config,
+        library=LIBRARY,
     script:
         "../../scripts/classify.py"
