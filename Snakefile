@@ -31,6 +31,7 @@ wildcard_constraints:
 
 
 include: "workflow/rules/prepare.smk"
+include: "workflow/rules/analyses.smk"
 
 
 rule all:
@@ -38,3 +39,8 @@ rule all:
     input:
         expand("results/{study}/analysis_set.csv", study=STUDIES),
         expand("results/{study}/clean/flow.csv", study=STUDIES),
+        [
+            f"results/{name}/stats"
+            for name, study in STUDIES.items()
+            if study.get("analyses")
+        ],

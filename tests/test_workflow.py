@@ -43,6 +43,9 @@ def test_pipeline_runs_and_writes_the_analysis_set(project):
     counts = pd.read_csv(results / "clean" / "row_counts.csv")
     assert (counts["raw_rows"] == counts["analysed"] + counts["excluded"]).all()
     assert (project / "results" / "benchmarks" / "example" / "clean.tsv").exists()
+    study = yaml.safe_load((project / "config" / "studies" / "example.yaml").read_text())
+    stats = sorted(p.stem for p in (results / "stats").glob("*.csv"))
+    assert stats == sorted(a["id"] for a in study["analyses"])
     # no identifier or date anywhere under results/
     raw_ids = pd.read_csv(project / "data/raw/example/patients.csv", dtype=str)["patient_id"]
     for path in (project / "results").rglob("*.csv"):

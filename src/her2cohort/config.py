@@ -49,6 +49,10 @@ def load_study(path: str | Path, schema_dir: str | Path = SCHEMA_DIR) -> dict:
     problems = schema_errors(study, Path(schema_dir) / "study.schema.yaml", str(path))
     if not problems and study["study"] != path.stem:
         problems.append(f"{path}: at key 'study': {study['study']!r} must equal the file name {path.stem!r}")
+    if not problems and study.get("analyses"):
+        from her2cohort.analyses import check_analyses  # imports the statistics: only when needed
+
+        problems += check_analyses(study["analyses"], str(path))
     if problems:
         raise ValueError("\n".join(problems))
     return study

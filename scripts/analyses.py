@@ -1,0 +1,25 @@
+"""Rule `analyses`: the analysis set -> one tidy CSV per declared analysis."""
+
+from pathlib import Path
+
+from her2cohort.analyses import run_analysis
+from her2cohort.errors import StudyConfigError
+from her2cohort.io import read_table, user_errors, write_table
+from her2cohort.stats._result import StatisticsError
+
+smk = snakemake  # noqa: F821 (injected by Snakemake)
+
+with user_errors(smk.log[0]):
+    study = smk.params.study
+    data = read_table(smk.input.analysis_set)
+    out = Path(smk.output[0])
+    out.mkdir(parents=True, exist_ok=True)
+    lines = []
+    for analysis in study.get("analyses", []):
+        try:
+            result = run_analysis(data, analysis, study.get("derive"))
+        except StatisticsError as err:
+            raise StudyConfigError(f"config/studies/{study['study']}.yaml: analysis {analysis['id']!r}: {err}") from None
+        write_table(result, out / f"{analysis['id']}.csv")
+        lines.append(f"{analysis['id']}: {analysis['type']}, {len(result)} rows")
+    Path(smk.log[0]).write_text("\n".join(lines) + "\n", encoding="utf-8")

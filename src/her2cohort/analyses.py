@@ -1,0 +1,115 @@
+"""The analysis catalogue: a study declares analyses by type and parameters, this runs them.
+
+A study's YAML lists ``analyses:``, each ``{id, type, params, where, derive}``:
+``type`` names a catalogue entry (:data:`CATALOGUE`), ``params`` are that
+function's keyword arguments (checked against its signature before anything
+runs), ``where`` restricts the analysis set (a pandas ``query``), ``derive``
+adds columns (pandas ``eval`` expressions, e.g. ``h_score_le_170:
+"baseline_h_score <= 170"``). Each analysis returns the tidy frame of its
+library function, with ``analysis`` and ``type`` columns in front; adding an
+analysis to a study is a YAML edit, not new Python.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, Callable
+
+import pandas as pd
+
+from her2cohort.errors import StudyConfigError
+from her2cohort.stats import contingency, cox, kaplan_meier, logistic, logrank, molecular, paired_categorical, proportions, rank_tests, roc, table1
+
+
+def _shift_table(data: pd.DataFrame, before: str, after: str, levels=None, missing_level=None) -> pd.DataFrame:
+    """The k x k shift table in long form: before, after, n."""
+    table = paired_categorical.shift_table(data, before, after, levels, missing_level=missing_level)
+    long = table.stack().rename("n").reset_index()
+    long.columns = ["before", "after", "n"]
+    return long
+
+
+def _numbers_at_risk(data: pd.DataFrame, time: str, event: str, times: list[float], group: str | None = None) -> pd.DataFrame:
+    return kaplan_meier.numbers_at_risk(kaplan_meier.kaplan_meier(data, time, event, group), times)
+
+
+def _roc_cutoff(data: pd.DataFrame, outcome: str, predictor: str, event_level: Any, direction: str = "auto", convention: str = "pROC", conf_level: float = 0.95) -> pd.DataFrame:
+    """AUC with DeLong CI, and the Youden-optimal cutoff(s) with sensitivity and specificity."""
+    auc = roc.roc_auc(data, outcome, predictor, event_level, direction=direction, conf_level=conf_level)
+    best = roc.youden_cutoff(data, outcome, predictor, event_level, direction=direction, convention=convention)
+    return pd.concat([auc, best], ignore_index=True)
+
+
+#: type -> library function (its first parameter takes the analysis set).
+CATALOGUE: dict[str, Callable[..., pd.DataFrame]] = {
+    "baseline_table": table1.baseline_table,
+    "association": contingency.association_test,
+    "paired_rank": rank_tests.wilcoxon_signed_rank,
+    "rank_sum": rank_tests.mann_whitney,
+    "kruskal_wallis": rank_tests.kruskal_wallis,
+    "proportion": proportions.proportion_table,
+    "shift_table": _shift_table,
+    "mcnemar": paired_categorical.mcnemar_test,
+    "mcnemar_exact": paired_categorical.mcnemar_exact_test,
+    "bowker": paired_categorical.bowker_test,
+    "stuart_maxwell": paired_categorical.stuart_maxwell_test,
+    "roc_curve": roc.roc_curve,
+    "roc_cutoff": _roc_cutoff,
+    "sensitivity_specificity": roc.sensitivity_specificity,
+    "logistic": logistic.logistic_odds_ratios,
+    "firth_logistic": logistic.firth_odds_ratios,
+    "kaplan_meier": kaplan_meier.kaplan_meier,
+    "median_survival": kaplan_meier.median_survival,
+    "median_follow_up": kaplan_meier.median_follow_up,
+    "numbers_at_risk": _numbers_at_risk,
+    "logrank": logrank.logrank_test,
+    "cox": cox.cox_model,
+    "proportional_hazards": cox.proportional_hazards_test,
+    "clonality": molecular.clonality_table,
+}
+
+
+def check_analyses(analyses: list[dict], where: str) -> list[str]:
+    """Problems with declared analyses (unknown type, unknown or missing parameter, repeated id)."""
+    problems, seen = [], set()
+    for index, analysis in enumerate(analyses):
+        label = f"{where}: analyses[{index}] ({analysis.get('id', '?')})"
+        if analysis["id"] in seen:
+            problems.append(f"{label}: id repeats an earlier analysis")
+        seen.add(analysis["id"])
+        function = CATALOGUE.get(analysis["type"])
+        if function is None:
+            problems.append(f"{label}: unknown type {analysis['type']!r}; expected one of {', '.join(sorted(CATALOGUE))}")
+            continue
+        try:
+            inspect.signature(function).bind(None, **analysis.get("params", {}))
+        except TypeError as err:
+            problems.append(f"{label}: params do not fit {analysis['type']}: {err}")
+    return problems
+
+
+def prepare(data: pd.DataFrame, derive: dict[str, str] | None, where: str | None, label: str) -> pd.DataFrame:
+    """Add derived columns, then restrict rows; errors name the analysis and the expression."""
+    frame = data.copy()
+    for name, expression in (derive or {}).items():
+        try:
+            frame[name] = frame.eval(expression, engine="python")
+        except Exception as err:  # the expression is the user's: say which failed
+            raise StudyConfigError(f"{label}: derive {name}: {expression!r} failed: {err}") from None
+    if where:
+        try:
+            frame = frame.query(where, engine="python")
+        except Exception as err:
+            raise StudyConfigError(f"{label}: where {where!r} failed: {err}") from None
+    return frame
+
+
+def run_analysis(data: pd.DataFrame, analysis: dict, study_derive: dict[str, str] | None = None) -> pd.DataFrame:
+    """Run one declared analysis on the analysis set; return its tidy result."""
+    label = f"analysis {analysis['id']!r}"
+    frame = prepare(data, {**(study_derive or {}), **analysis.get("derive", {})}, analysis.get("where"), label)
+    result = CATALOGUE[analysis["type"]](frame, **analysis.get("params", {}))
+    result = result.reset_index(drop=True)
+    result.insert(0, "type", analysis["type"])
+    result.insert(0, "analysis", analysis["id"])
+    return result
