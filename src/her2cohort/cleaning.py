@@ -370,8 +370,12 @@ PERCENT_SUM_TOLERANCE = 0.5
 POST_INDEX_TIMEPOINTS = ("post_progression", "post_treatment")
 
 
-def _rows(frame: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:
-    return frame.loc[mask.fillna(False).astype(bool)]
+def _flag(issues: list[DataIssue], frame: pd.DataFrame, mask: pd.Series, file: str, column: str, expected, value=None) -> None:
+    """One issue per row where ``mask`` holds; ``expected`` and ``value`` may be
+    functions of the row (for messages that quote another cell)."""
+    for _, row in frame.loc[mask.fillna(False).astype(bool)].iterrows():
+        shown = value(row) if callable(value) else _fmt(row[column])
+        issues.append(DataIssue(file, int(row[LINE]), column, shown, expected(row) if callable(expected) else expected))
 
 
 def check_consistency(tables: dict[str, pd.DataFrame], files: dict[str, str], index_date: str) -> list[DataIssue]:
@@ -380,17 +384,13 @@ def check_consistency(tables: dict[str, pd.DataFrame], files: dict[str, str], in
     patients = tables["patients"]
     pfile = files["patients"]
 
-    dup = patients["patient_id"].duplicated(keep="first")
-    for _, row in _rows(patients, dup).iterrows():
-        first = patients.loc[patients["patient_id"] == row["patient_id"], LINE].iloc[0]
-        issues.append(DataIssue(pfile, int(row[LINE]), "patient_id", row["patient_id"], f"duplicated patient (first at line {first})"))
+    first_line = patients.drop_duplicates("patient_id").set_index("patient_id")[LINE]
+    _flag(issues, patients, patients["patient_id"].duplicated(), pfile, "patient_id", lambda r: f"duplicated patient (first at line {first_line[r['patient_id']]})")
 
-    # Dates in the order time runs.
     def later(a: str, b: str, message: str) -> None:
+        """Dates in the order time runs: ``a`` must not be after ``b``."""
         if a in patients and b in patients:
-            bad = patients[a] > patients[b]
-            for _, row in _rows(patients, bad).iterrows():
-                issues.append(DataIssue(pfile, int(row[LINE]), a, _fmt(row[a]), message.format(b=b, value=_fmt(row[b]))))
+            _flag(issues, patients, patients[a] > patients[b], pfile, a, lambda r: message.format(b=b, value=_fmt(r[b])))
 
     if index_date in patients:
         for event in ("progression_date", "death_date", "conversion_surgery_date", "last_contact_date"):
@@ -401,22 +401,17 @@ def check_consistency(tables: dict[str, pd.DataFrame], files: dict[str, str], in
     later("diagnosis_date", "recurrence_date", "is after recurrence_date ({value})")
     if "death_cause" in patients and "death_date" in patients:
         orphan = patients["death_cause"].notna() & patients["death_date"].isna()
-        for _, row in _rows(patients, orphan).iterrows():
-            issues.append(DataIssue(pfile, int(row[LINE]), "death_cause", row["death_cause"], "a cause of death is given but death_date is empty"))
+        _flag(issues, patients, orphan, pfile, "death_cause", "a cause of death is given but death_date is empty")
 
     known_patients = set(patients["patient_id"])
     specimens = tables.get("specimens")
     if specimens is not None and not specimens.empty:
         sfile = files["specimens"]
-        unknown = ~specimens["patient_id"].isin(known_patients)
-        for _, row in _rows(specimens, unknown).iterrows():
-            issues.append(DataIssue(sfile, int(row[LINE]), "patient_id", row["patient_id"], "no such patient in patients.csv"))
-        dup = specimens["specimen_id"].duplicated(keep="first")
-        for _, row in _rows(specimens, dup).iterrows():
-            issues.append(DataIssue(sfile, int(row[LINE]), "specimen_id", row["specimen_id"], "duplicated specimen"))
-        twice = specimens.duplicated(["patient_id", "timepoint"], keep="first") & ~dup
-        for _, row in _rows(specimens, twice).iterrows():
-            issues.append(DataIssue(sfile, int(row[LINE]), "timepoint", row["timepoint"], f"patient {row['patient_id']!r} already has a {row['timepoint']} specimen; combine the specimens of one time point into one row (fragment counts add up)"))
+        _flag(issues, specimens, ~specimens["patient_id"].isin(known_patients), sfile, "patient_id", "no such patient in patients.csv")
+        dup = specimens["specimen_id"].duplicated()
+        _flag(issues, specimens, dup, sfile, "specimen_id", "duplicated specimen")
+        twice = specimens.duplicated(["patient_id", "timepoint"]) & ~dup
+        _flag(issues, specimens, twice, sfile, "timepoint", lambda r: f"patient {r['patient_id']!r} already has a {r['timepoint']} specimen; combine the specimens of one time point into one row (fragment counts add up)")
         present = [c for c in INTENSITY_COLUMNS if c in specimens]
         if present:
             given = specimens[present].notna().any(axis=1)
@@ -427,33 +422,24 @@ def check_consistency(tables: dict[str, pd.DataFrame], files: dict[str, str], in
             else:  # the unstained share is implied
                 bad = given & (total > 100 + PERCENT_SUM_TOLERANCE)
                 expected = "intensity percentages (1+, 2+, 3+) add up to more than 100"
-            for _, row in _rows(specimens, bad).iterrows():
-                issues.append(DataIssue(sfile, int(row[LINE]), "+".join(present), _fmt(row[present].sum()), expected))
-        frag = ("n_fragments_her2_positive", "n_fragments_tumour")
-        if all(c in specimens for c in frag):
-            bad = specimens[frag[0]] > specimens[frag[1]]
-            for _, row in _rows(specimens, bad).iterrows():
-                issues.append(DataIssue(sfile, int(row[LINE]), frag[0], _fmt(row[frag[0]]), f"more HER2-positive fragments than tumour fragments ({_fmt(row[frag[1]])})"))
+            _flag(issues, specimens, bad, sfile, "+".join(present), expected, value=lambda r: _fmt(r[present].sum()))
+        positive, tumour = "n_fragments_her2_positive", "n_fragments_tumour"
+        if positive in specimens and tumour in specimens:
+            _flag(issues, specimens, specimens[positive] > specimens[tumour], sfile, positive, lambda r: f"more HER2-positive fragments than tumour fragments ({_fmt(r[tumour])})")
         if "collection_date" in specimens and index_date in patients:
             origin = specimens["patient_id"].map(patients.drop_duplicates("patient_id").set_index("patient_id")[index_date])
             bad = specimens["timepoint"].isin(POST_INDEX_TIMEPOINTS) & (specimens["collection_date"] < origin)
-            for _, row in _rows(specimens, bad).iterrows():
-                issues.append(DataIssue(sfile, int(row[LINE]), "collection_date", _fmt(row["collection_date"]), f"a {row['timepoint']} specimen cannot be taken before the patient's {index_date}"))
+            _flag(issues, specimens, bad, sfile, "collection_date", lambda r: f"a {r['timepoint']} specimen cannot be taken before the patient's {index_date}")
 
     lines_table = tables.get("treatment_lines")
     if lines_table is not None and not lines_table.empty:
         lfile = files["treatment_lines"]
-        unknown = ~lines_table["patient_id"].isin(known_patients)
-        for _, row in _rows(lines_table, unknown).iterrows():
-            issues.append(DataIssue(lfile, int(row[LINE]), "patient_id", row["patient_id"], "no such patient in patients.csv"))
-        dup = lines_table.duplicated(["patient_id", "line"], keep="first")
-        for _, row in _rows(lines_table, dup).iterrows():
-            issues.append(DataIssue(lfile, int(row[LINE]), "line", _fmt(row["line"]), f"patient {row['patient_id']!r} has this line twice"))
+        _flag(issues, lines_table, ~lines_table["patient_id"].isin(known_patients), lfile, "patient_id", "no such patient in patients.csv")
+        dup = lines_table.duplicated(["patient_id", "line"])
+        _flag(issues, lines_table, dup, lfile, "line", lambda r: f"patient {r['patient_id']!r} has this line twice")
         for column in ("end_date", "progression_date"):
             if column in lines_table:
-                bad = lines_table[column] < lines_table["start_date"]
-                for _, row in _rows(lines_table, bad).iterrows():
-                    issues.append(DataIssue(lfile, int(row[LINE]), column, _fmt(row[column]), "is before start_date"))
+                _flag(issues, lines_table, lines_table[column] < lines_table["start_date"], lfile, column, "is before start_date")
     return sorted(issues, key=lambda i: (i.file, i.line or 0, i.column or ""))
 
 
