@@ -1,0 +1,1 @@
+"""Manuscript renderings of tidy results (tables; figures later)."""

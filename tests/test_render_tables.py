@@ -1,0 +1,74 @@
+"""Journal formats and the Markdown / LaTeX / Word renderings of a tidy Table 1."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from conftest import ROOT
+from her2cohort.render.tables import (
+    baseline_table_display,
+    format_estimate_ci,
+    format_median_range,
+    format_n_percent,
+    format_p,
+    to_docx,
+    to_latex,
+    to_markdown,
+)
+from her2cohort.stats.table1 import baseline_table
+
+
+@pytest.mark.parametrize(
+    ("p", "printed"),
+    [(0.0471, "0.047"), (0.0465, "0.046"), (0.00099, "< 0.001"), (0.001, "0.001"), (1.0, "1.000"), (0.2, "0.200"), (math.nan, "\u2013")],
+)
+def test_p_values_print_as_journals_print_them(p, printed):
+    assert format_p(p) == printed
+
+
+def test_counts_medians_and_intervals():
+    assert format_n_percent(26, 76.47) == "26 (76.5)"
+    assert format_median_range(57, 29, 79) == "57 (29\u201379)"
+    assert format_median_range(5.41, 1.2, 12.3, 2) == "5.41 (1.20\u201312.30)"
+    assert format_estimate_ci(29.3, 20.5, math.nan, 1) == "29.3 (20.5\u2013NR)"
+
+
+@pytest.fixture(scope="module")
+def display() -> pd.DataFrame:
+    data = pd.read_csv(ROOT / "tests" / "data" / "table1_patients.csv", keep_default_na=False, na_values=[""])
+    tidy = baseline_table(data, [{"name": "age", "kind": "continuous"}, "sex", {"name": "metastatic_sites", "kind": "multi", "levels": ["liver", "lung"]}], "group", group_levels=["heterogeneous", "homogeneous"])
+    return baseline_table_display(tidy)
+
+
+def test_display_layout(display):
+    assert list(display.columns) == ["Characteristic", "Level", "Total", "heterogeneous", "homogeneous", "p"]
+    sex = display[display["Level"].isin(["female", "male"])]
+    assert sex["p"].tolist()[1] == ""  # p once per categorical variable
+    assert sex["p"].tolist()[0] == "0.773"  # R: chisq.test(correct = FALSE), tests/fixtures/r/table1
+    organs = display[display["Level"].isin(["liver", "lung"])]
+    assert organs["p"].tolist() == ["0.481", "0.561"]  # one test per level of a multi-valued variable
+    assert display.iloc[0]["Total"] == "61 (32\u201385)"
+
+
+def test_markdown_and_latex(display):
+    markdown = to_markdown(display)
+    assert markdown.splitlines()[1] == "|---|---|---|---|---|---|"
+    assert len(markdown.splitlines()) == len(display) + 2
+    latex = to_latex(pd.DataFrame({"a": ["5% & <0.001"], "b": ["x_y"]}), caption="T", label="tab:t")
+    assert r"5\% \& $<$0.001 & x\_y \\" in latex
+    assert r"\toprule" in latex and r"\caption{T}" in latex
+
+
+def test_word_document_is_readable_and_byte_stable(display, tmp_path):
+    from docx import Document
+
+    first, second = tmp_path / "a.docx", tmp_path / "b.docx"
+    to_docx(display, first, "Table 1")
+    to_docx(display, second, "Table 1")
+    assert first.read_bytes() == second.read_bytes()
+    table = Document(str(first)).tables[0]
+    assert [c.text for c in table.rows[0].cells] == list(display.columns)
+    assert len(table.rows) == len(display) + 1
