@@ -7,6 +7,7 @@ pipeline's own cleaned and classified data, and calls :func:`assert_recounted`.
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
 from types import SimpleNamespace
 
 import pandas as pd
@@ -68,7 +69,7 @@ def assert_recounted(
         if location in tolerances:
             ok = abs(value - entry["value"]) <= tolerances[location]
         else:
-            ok = round(value, entry["precision"]) == round(entry["value"], entry["precision"])
+            ok = round_half_up(value, entry["precision"]) == round_half_up(entry["value"], entry["precision"])
         if location in contradicted:
             if ok:
                 wrong.append(f"{location}: declared contradicted ({contradicted[location]}) but reproduced")
@@ -77,6 +78,12 @@ def assert_recounted(
             wrong.append(f"{location}: recounted {value!r}, printed {entry['printed']!r}")
     assert not missing, "input numbers not recounted:\n" + "\n".join(missing)
     assert not wrong, "input numbers not reproduced:\n" + "\n".join(wrong)
+
+
+def round_half_up(value: float, decimals: int) -> Decimal:
+    """Round as journals (and R's sprintf on exact ties) print: 31.25 -> 31.3, not
+    Python's round-half-to-even 31.2."""
+    return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
 def percent(part, whole) -> float:

@@ -21,7 +21,9 @@ Step kinds
     values whose order statistics hit published anchors exactly (minimum,
     median, maximum, and the number of values above a cutoff), rounded to
     the printed precision; values are then dealt to patients so that the
-    number above the cutoff in each group (or level of a column) is exact.
+    number above the cutoff in each group (or level of a column) is exact;
+    or, with ``order_by``, dealt in the order of another column (overall
+    survival in the order of progression-free survival).
 ``survival``
     time to an event in months with an exact number of events per group and
     a Kaplan-Meier median equal to the published one (the event times are
@@ -138,11 +140,14 @@ def step_joint(ctx: Context, step: dict) -> None:
 # ---------------------------------------------------------------------------
 
 
-def anchored_values(n: int, minimum: float, median: float, maximum: float, decimals: int, cutoff: float | None = None, n_above: int | None = None) -> np.ndarray:
+def anchored_values(n: int, minimum: float, median: float, maximum: float, decimals: int, cutoff: float | None = None, n_above: int | None = None, knots: dict | None = None) -> np.ndarray:
     """n sorted values with exactly this minimum, median (R's: mean of the two middle
-    values when n is even, both set to the median) and maximum, and exactly
+    values when n is even, both set to the median, or straddling it when it is not
+    printable at ``decimals``: 62 and 63 for 62.5 years) and maximum, and exactly
     ``n_above`` values > ``cutoff``; spaced evenly between the anchors and rounded
-    to ``decimals``. Raises if the anchors cannot all hold.
+    to ``decimals``. Raises if the anchors cannot all hold. ``knots`` ({0-based
+    position: value}) pins further order statistics, where a pooled statistic of
+    several parts (a median over two groups) needs them.
     """
     if n < 1:
         return np.array([])
@@ -161,6 +166,13 @@ def anchored_values(n: int, minimum: float, median: float, maximum: float, decim
     # Piecewise-linear quantile function through the anchors (and the cutoff).
     knots_x = [0.0, float(lo_mid), float(hi_mid), float(n - 1)]
     knots_y = [minimum, median, median, maximum]
+    for position, value in sorted((knots or {}).items()):
+        knots_x.append(float(position))
+        knots_y.append(float(value))
+    order = np.lexsort((knots_y, knots_x))  # by position, then value (a knot may split the two middle values)
+    knots_x, knots_y = [knots_x[i] for i in order], [knots_y[i] for i in order]
+    if any(b < a for a, b in zip(knots_y, knots_y[1:])):
+        raise ReconstructionError(f"knots {knots} are out of order with min {minimum}, median {median}, max {maximum}")
     if cutoff is not None and n_above is not None:
         below = n - n_above  # values <= cutoff occupy positions 0 .. below-1
         if below == 0 and minimum <= cutoff or below == n and maximum > cutoff:
@@ -172,14 +184,81 @@ def anchored_values(n: int, minimum: float, median: float, maximum: float, decim
     values = np.round(values, decimals)
     if cutoff is not None and n_above is not None:
         below = n - n_above
+        # the largest printable value <= cutoff (7.6 / 0.1 is 75.99999999999999 in floating point)
+        edge = round(math.floor(round(cutoff / step, 6)) * step, decimals)
         if below > 0:
-            values[:below] = np.minimum(values[:below], math.floor(cutoff / step) * step)
+            values[:below] = np.minimum(values[:below], edge)
         if n_above > 0:
-            values[below:] = np.maximum(values[below:], round(math.floor(cutoff / step) * step + step, decimals))
+            values[below:] = np.maximum(values[below:], round(edge + step, decimals))
         values = np.sort(values)
     values[0], values[-1] = minimum, maximum
     values[lo_mid] = values[hi_mid] = median
+    if lo_mid != hi_mid and round(median, decimals) != median:
+        # an even count whose median falls between two printable values (62.5 years
+        # from whole ages): the two middle values straddle it, e.g. 62 and 63
+        values[lo_mid] = round(math.floor(round(median / step, 6)) * step, decimals)
+        values[hi_mid] = round(2 * median - values[lo_mid], decimals)
+    for position, value in (knots or {}).items():
+        values[int(position)] = value
     return np.sort(values)
+
+
+def _ordered(ctx: Context, rows: np.ndarray, column: str, descending: bool) -> np.ndarray:
+    """``rows`` sorted by ``column`` (ties in random order); rows without a value are
+    put at random places, so that sorted values dealt to them follow that column."""
+    key = pd.to_numeric(pd.Series(ctx.frame[column]).iloc[rows], errors="coerce").to_numpy(dtype=float)
+    key = -key if descending else key
+    known = rows[~np.isnan(key)]
+    tie_break = ctx.rng.permutation(len(known))
+    order = list(known[np.lexsort((tie_break, key[~np.isnan(key)]))])
+    for row in rows[np.isnan(key)]:
+        order.insert(int(ctx.rng.integers(0, len(order) + 1)), row)
+    return np.asarray(order, dtype=int)
+
+
+def _row_limits(ctx: Context, rows: np.ndarray, part: dict, decimals: int, where: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per-row [low, high] from ``bounds`` ([{column, levels: {level: [low, high]}}], e.g.
+    H-scores possible with each IHC score) and ``less_than`` (a column the value must stay
+    below by at least one printed step: H-score after progression below the baseline one)."""
+    low, high = np.full(len(rows), -np.inf), np.full(len(rows), np.inf)
+    for bound in part.get("bounds", []):
+        labels = pd.Series(ctx.frame[bound["column"]]).iloc[rows].to_numpy()
+        for level, (lo, hi) in bound["levels"].items():
+            hit = np.array([label == level for label in labels], dtype=bool)
+            low[hit] = np.maximum(low[hit], ctx.value(lo, f"{where} / bounds"))
+            high[hit] = np.minimum(high[hit], ctx.value(hi, f"{where} / bounds"))
+    if "less_than" in part:
+        other = pd.to_numeric(pd.Series(ctx.frame[part["less_than"]]).iloc[rows], errors="coerce").to_numpy(dtype=float)
+        high = np.fmin(high, other - 10.0 ** -decimals)
+    return low, high
+
+
+def _feasible_deal(rng: np.random.Generator, values: np.ndarray, low: np.ndarray, high: np.ndarray, where: str) -> np.ndarray:
+    """Deal sorted ``values`` to rows so that each lands within its row's [low, high]:
+    each value in turn goes to a random row that fits it among those that leave the rest
+    dealable (checked by the earliest-deadline greedy, exact for intervals)."""
+
+    def dealable(vals: np.ndarray, free: list[int]) -> bool:
+        free = sorted(free, key=lambda r: high[r])
+        for v in vals:  # ascending
+            if any(high[r] < v for r in free):
+                return False
+            fit = next((r for r in free if low[r] <= v <= high[r]), None)
+            if fit is None:
+                return False
+            free.remove(fit)
+        return True
+
+    values = np.sort(values)
+    free, out = list(range(len(values))), np.full(len(values), np.nan)
+    for i, v in enumerate(values):
+        candidates = [r for r in rng.permutation(free) if low[r] <= v <= high[r]]
+        chosen = next((r for r in candidates if dealable(values[i + 1 :], [f for f in free if f != r])), None)
+        if chosen is None:
+            raise ReconstructionError(f"{where}: the values cannot be dealt within the rows' bounds (value {v:g})")
+        out[chosen] = v
+        free.remove(chosen)
+    return out
 
 
 def step_continuous(ctx: Context, step: dict) -> None:
@@ -197,7 +276,17 @@ def step_continuous(ctx: Context, step: dict) -> None:
         cutoff = ctx.value(split["cutoff"], f"{where} / cutoff") if split else None
         split_counts = {g: ctx.count(ref, f"{where} / above / {g}") for g, ref in split["counts"].items()} if split else {}
         n_above = sum(split_counts.values()) if split else None
-        values = anchored_values(len(rows), anchors["minimum"], anchors["median"], anchors["maximum"], decimals, cutoff, n_above)
+        knots = {position: ctx.value(value, f"{where} / knots") for position, value in part.get("knots", {}).items()}  # "@..." allowed
+        values = anchored_values(len(rows), anchors["minimum"], anchors["median"], anchors["maximum"], decimals, cutoff, n_above, knots)
+        if "bounds" in part or "less_than" in part:  # each patient's value within its own limits
+            if split and len({*pd.Series(ctx.frame[split["by"]]).iloc[rows]}) > 1:
+                raise ReconstructionError(f"{where}: bounds need a part within one level of {split['by']!r} (the split is then in the values)")
+            low, high = _row_limits(ctx, rows, part, decimals, where)
+            out[rows] = _feasible_deal(ctx.rng, values, low, high, where)
+            continue
+        if "order_by" in part:  # dealt in the order of another column (an above split then only shapes the values)
+            out[_ordered(ctx, rows, part["order_by"], part.get("descending", False))] = values
+            continue
         if not split:
             out[rows] = values[ctx.rng.permutation(len(values))]
             continue
@@ -444,7 +533,19 @@ def step_where(ctx: Context, step: dict) -> None:
         ctx.frame.loc[mask, column] = ctx.value(value, f"where {step['where']!r} / {column}")
 
 
+def step_derive(ctx: Context, step: dict) -> None:
+    """Columns computed from others (pandas ``eval`` expression), e.g. the months from the
+    index date to the start of a second line = progression-free survival + a gap; with
+    ``where``, only the matching patients get the value (the others keep theirs)."""
+    mask = np.asarray(ctx.frame.eval(step["where"], engine="python"), dtype=bool) if "where" in step else np.ones(len(ctx.frame), dtype=bool)
+    for column, expression in step["values"].items():
+        computed = np.asarray(ctx.frame.infer_objects().eval(expression, engine="python"), dtype=float)
+        current = ctx.frame[column].to_numpy(dtype=float) if column in ctx.frame else np.full(len(ctx.frame), np.nan)
+        ctx.frame[column] = np.where(mask, computed, current)
+
+
 STEPS = {
+    "derive": step_derive,
     "multi": step_multi,
     "excluded": step_excluded,
     "where": step_where,
@@ -460,6 +561,13 @@ STEPS = {
 def check_totals(ctx: Context, checks: list[dict]) -> None:
     """Published totals that the chosen cells must add up to (e.g. 11 losses to IHC 0)."""
     for check in checks:
+        if "median" in check:  # a pooled median that per-group parts must give together
+            mask = np.asarray(ctx.frame.eval(check.get("where", "index == index"), engine="python"), dtype=bool)
+            values = pd.Series(np.asarray(ctx.frame.eval(check["median"], engine="python"), dtype=float))[mask].dropna()
+            expected = ctx.value(check["equals"], f"check median {check['median']!r}")
+            if abs(float(values.median()) - expected) > 1e-9:
+                raise ReconstructionError(f"check median {check['median']!r}: the spec gives {values.median()}, the paper {expected}")
+            continue
         mask = ctx.frame.eval(check["where"], engine="python")
         observed = int(np.asarray(mask, dtype=bool).sum())
         expected = ctx.count(check["equals"], f"check {check['where']!r}")
@@ -484,6 +592,34 @@ def _after(origin: pd.Series, months: pd.Series) -> pd.Series:
     return origin + pd.to_timedelta(days, unit="D")
 
 
+def _within_limits(rng: np.random.Generator, frame: pd.DataFrame, dates: dict) -> pd.Series:
+    """Each patient's index date, drawn uniformly among the accrual days that keep the dates
+    derived from it within ``dates.limits``: ``{column: {not_before: day, not_after: day}}``
+    where ``column`` is a ``before_index`` date (diagnosis not before the study window) or an
+    ``events`` date (last contact not after the data cut-off). A missing interval sets no limit."""
+    first, last = (pd.Timestamp(day) for day in dates["accrual"])
+    low, high = np.zeros(len(frame)), np.full(len(frame), float((last - first).days))
+    for column, bound in dates["limits"].items():
+        if column in dates.get("before_index", {}):
+            offset = -np.round(frame[dates["before_index"][column]["months"]].to_numpy(dtype=float) * DAYS_PER_MONTH)
+        elif column in dates.get("events", {}):
+            source = dates["events"][column]["from"]
+            months = frame[f"{source}_months"] if f"{source}_months" in frame else frame[source]
+            offset = np.round(months.to_numpy(dtype=float) * DAYS_PER_MONTH)
+        else:
+            raise ReconstructionError(f"dates.limits: {column!r} is neither a before_index nor an events date")
+        # np.fmax / np.fmin ignore NaN: a patient without the interval keeps its bounds
+        if "not_before" in bound:
+            low = np.fmax(low, (pd.Timestamp(bound["not_before"]) - first).days - offset)
+        if "not_after" in bound:
+            high = np.fmin(high, (pd.Timestamp(bound["not_after"]) - first).days - offset)
+    if (low > high).any():
+        row = int(np.flatnonzero(low > high)[0])
+        raise ReconstructionError(f"dates.limits: patient row {row} has no accrual day within {dates['accrual']} that keeps its dates within the limits")
+    days = low + np.floor(rng.random(len(frame)) * (high - low + 1))
+    return pd.Series(first + pd.to_timedelta(days, unit="D"))
+
+
 def to_raw_tables(ctx: Context) -> dict[str, pd.DataFrame]:
     """Split the wide frame into patients / specimens / treatment lines, with dates."""
     spec, frame, rng = ctx.spec, ctx.frame.reset_index(drop=True), ctx.rng
@@ -492,6 +628,8 @@ def to_raw_tables(ctx: Context) -> dict[str, pd.DataFrame]:
     dates = spec["dates"]
     # accrual order is random, not by group
     index = _dates(rng, *dates["accrual"], len(frame)).iloc[rng.permutation(len(frame))].reset_index(drop=True)
+    if "limits" in dates:
+        index = _within_limits(rng, frame, dates)
     frame[dates["index"]] = index
     for column, rule in dates.get("events", {}).items():
         source = rule["from"]
