@@ -31,6 +31,19 @@ Step kinds
 ``h_score_percentages``
     IHC intensity percentages consistent with each specimen's IHC score and
     H-score (ASCO/CAP and gastric consensus thresholds at 10% of cells).
+``multi``
+    a multi-valued column (metastatic organs): each level in exactly the
+    given number of patients of each group.
+``constant``, ``where``, ``derive``
+    fixed values; values on the patients matching a condition; columns
+    computed from others (pandas expressions).
+``excluded``
+    registry patients that an inclusion criterion will exclude (last).
+
+``checks`` verify published totals that literal cells must add up to, and
+pooled medians; ``dates`` turns months into calendar dates (accrual window,
+event dates, specimen and treatment-line dates, optional limits such as a
+data cut-off).
 
 Determinism: one ``numpy.random.Generator`` seeded from the spec, consumed in
 spec order; the same spec and published file give byte-identical files.
