@@ -118,3 +118,47 @@ def test_ihc_percentages_agree_with_score_and_h_score(ihc):
 @pytest.mark.parametrize("study", SPECS)
 def test_every_reconstructed_study_has_a_recount(study):
     assert (ROOT / "tests" / f"test_recount_{study}.py").exists()
+
+
+# --- per-patient bounds, knots, derived columns and pooled-median checks ----------------
+
+
+def test_bounded_values_respect_each_patient_and_the_anchors():
+    """H-scores after progression: each within what its IHC score allows and below the
+    patient's baseline value, with the group's anchors and a knot still exact."""
+    spec = {
+        "seed": 3,
+        "groups": {"all": 14},
+        "steps": [
+            {"kind": "joint", "columns": ["ihc"], "cells": [{"values": [0], "counts": {"all": 5}}, {"values": [1], "counts": {"all": 5}}, {"values": [2], "counts": {"all": 4}}]},
+            {"kind": "continuous", "column": "base", "decimals": 0, "parts": [{"minimum": 50, "median": 135, "maximum": 290}]},
+            {"kind": "continuous", "column": "post", "decimals": 0, "parts": [{"minimum": 0, "median": 15, "maximum": 120, "knots": {12: 100}, "less_than": "base", "bounds": [{"column": "ihc", "levels": {0: [0, 10], 1: [11, 100], 2: [21, 200]}}]}]},
+            {"kind": "derive", "where": "ihc == 2", "values": {"fall": "base - post"}},
+        ],
+        "checks": [{"median": "post", "equals": 15}],
+        "dates": {"index": "treatment_start_date", "accrual": ["2015-01-01", "2015-12-31"]},
+    }
+    rng = np.random.default_rng(spec["seed"])
+    from her2cohort.reconstruct.engine import STEPS, Context, check_totals
+
+    ctx = Context(spec, {}, rng, pd.DataFrame({"_group": ["all"] * 14}))
+    for step in spec["steps"]:
+        STEPS[step["kind"]](ctx, step)
+    check_totals(ctx, spec["checks"])
+    f = ctx.frame
+    assert (f["post"] < f["base"]).all()
+    assert f.loc[f["ihc"] == 0, "post"].between(0, 10).all()
+    assert f.loc[f["ihc"] == 1, "post"].between(11, 100).all()
+    assert f.loc[f["ihc"] == 2, "post"].between(21, 200).all()
+    assert sorted(f["post"])[12] == 100 and f["post"].median() == 15
+    assert f["fall"].notna().sum() == 4 and (f["fall"].dropna() > 0).all()
+    spec["checks"] = [{"median": "post", "equals": 16}]
+    with pytest.raises(ReconstructionError, match="median"):
+        check_totals(ctx, spec["checks"])
+
+
+def test_bounds_that_no_dealing_can_meet_are_refused():
+    from her2cohort.reconstruct.engine import _feasible_deal
+
+    with pytest.raises(ReconstructionError, match="bounds"):
+        _feasible_deal(np.random.default_rng(1), np.array([1.0, 2.0, 3.0]), np.array([0.0, 0.0, 0.0]), np.array([1.5, 1.5, 5.0]), "test")
