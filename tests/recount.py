@@ -17,6 +17,7 @@ from her2cohort.classify import analysis_set, classify_specimens
 from her2cohort.cleaning import clean_cohort
 from her2cohort.config import load_study
 from her2cohort.reconstruct.published import load_published
+from her2cohort.stats.kaplan_meier import median_survival
 
 
 def cleaned(study: str) -> SimpleNamespace:
@@ -84,6 +85,11 @@ def round_half_up(value: float, decimals: int) -> Decimal:
     """Round as journals (and R's sprintf on exact ties) print: 31.25 -> 31.3, not
     Python's round-half-to-even 31.2."""
     return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def km_median(frame: pd.DataFrame, time: str, event: str) -> float:
+    """Kaplan-Meier median by R's rule (survfit's print), the library's implementation."""
+    return float(median_survival(frame[[time, event]].dropna().astype(float), time, event).iloc[0]["estimate"])
 
 
 def percent(part, whole) -> float:

@@ -8,17 +8,11 @@ fragment counts), never the generator's strata.
 import numpy as np
 import pandas as pd
 
-from her2cohort.stats.kaplan_meier import median_survival
-from recount import assert_recounted, cleaned, pd_count, percent
+from recount import assert_recounted, cleaned, km_median, pd_count, percent
 
 STUDY = "gastric_her2_heterogeneity"
 #: Upper limits of normal that split Table 1's tumour-marker rows (ng/ml, U/ml).
 CEA_CUTOFF, CA19_9_CUTOFF = 5.0, 37.0
-
-
-def km_median(frame: pd.DataFrame, endpoint: str) -> float:
-    """Kaplan-Meier median by R's rule (survfit's print), the library's implementation."""
-    return float(median_survival(frame, f"{endpoint}_months", f"{endpoint}_event").iloc[0]["estimate"])
 
 
 def quantile7(values: pd.Series, q: float) -> float:
@@ -184,11 +178,11 @@ def test_every_input_number_is_recounted():
 
     # Survival: Kaplan-Meier medians (PFS censored at conversion surgery, by the config)
     for endpoint, label in (("pfs", "PFS"), ("os", "OS")):
-        total = km_median(a, endpoint)
+        total = km_median(a, f"{endpoint}_months", f"{endpoint}_event")
         r[f"Abstract / Results / total / median {label}"] = total
         r[f"Results / Survival / {label} / total / median"] = total
         for name, g in groups.items():
-            m = km_median(g, endpoint)
+            m = km_median(g, f"{endpoint}_months", f"{endpoint}_event")
             r[f"Abstract / Results / {label} / {name} / median"] = m
             r[f"Results / Survival / {label} / {name} / median"] = m
             r[f"Table 4 / m{label} / {name} / biopsy specimens / median"] = m

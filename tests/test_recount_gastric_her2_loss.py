@@ -9,19 +9,14 @@ import copy
 
 import numpy as np
 import pandas as pd
-from recount import assert_recounted, cleaned, pd_count, percent
+from recount import assert_recounted, cleaned, km_median, pd_count, percent
 
 from conftest import ROOT
 from her2cohort.classify import genetic_heterogeneity, h_score, ish_status_gastric_equivocal_recount
 from her2cohort.cleaning import clean_cohort
 from her2cohort.reconstruct.published import load_published
-from her2cohort.stats.kaplan_meier import median_survival
 
 STUDY = "gastric_her2_loss"
-
-
-def km_median(frame: pd.DataFrame, time: str, event: str) -> float:
-    return float(median_survival(frame[[time, event]].dropna().astype(float), time, event).iloc[0]["estimate"])
 
 
 def registry() -> pd.DataFrame:
