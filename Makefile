@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 SNAKEMAKE := $(BIN)/snakemake --workflow-profile workflow/profiles/default
 CORES ?= all
 
-.PHONY: run test lint fmt report cohorts r-fixtures clean-results help
+.PHONY: run test lint fmt report cohorts r-fixtures replication-fixtures clean-results help
 
 help:
 	@echo "make run          install (if needed) and run the pipeline on all configured studies"
@@ -18,6 +18,7 @@ help:
 	@echo "make fmt          format the workflow with snakefmt"
 	@echo "make cohorts      rebuild the reconstructed cohorts in data/raw/ from data/published/"
 	@echo "make r-fixtures   regenerate the R reference values in tests/fixtures/r (needs R)"
+	@echo "make replication-fixtures  run, then record the reviewed replication statuses in tests/fixtures/replication"
 	@echo "make clean-results  delete results/ and logs/"
 
 # The virtual environment, installed from the pinned lock file. Re-installed
@@ -58,6 +59,10 @@ r-fixtures:
 	@command -v Rscript >/dev/null || { echo "Rscript not found: install R to regenerate fixtures"; exit 1; }
 	Rscript tests/r/export_datasets.R
 	for script in tests/r/*.R; do [ "$$script" = tests/r/export_datasets.R ] || Rscript "$$script" || exit 1; done
+
+# After reviewing results/replication.md: hold the end-to-end test to these statuses.
+replication-fixtures: run
+	$(BIN)/python tests/update_replication_fixtures.py
 
 clean-results:
 	rm -rf results logs

@@ -1,5 +1,5 @@
 # HER2 cohort pipeline: raw registry export -> cleaned tables -> HER2 classification
-# -> analysis set (later: analyses, tables, figures, replication, report).
+# -> analysis set -> analyses -> tables, figures -> replication audit -> report.
 #
 #   snakemake --cores all                     all studies in config/config.yaml
 #   snakemake --cores all --config studies='[example]'   one study
@@ -24,6 +24,8 @@ check_config(config)
 
 
 STUDIES = {name: load_study(name) for name in config["studies"]}
+# studies with a paper to audit (a published-number file and its mapping)
+REPLICATED = [name for name, study in STUDIES.items() if study.get("replication")]
 
 
 wildcard_constraints:
@@ -32,6 +34,7 @@ wildcard_constraints:
 
 include: "workflow/rules/prepare.smk"
 include: "workflow/rules/analyses.smk"
+include: "workflow/rules/manuscript.smk"
 
 
 rule all:
@@ -44,3 +47,15 @@ rule all:
             for name, study in STUDIES.items()
             if study.get("analyses")
         ],
+        [
+            f"results/{name}/tables"
+            for name, study in STUDIES.items()
+            if study.get("tables")
+        ],
+        [
+            f"results/{name}/figures"
+            for name, study in STUDIES.items()
+            if study.get("figures")
+        ],
+        ["results/replication.md"] if REPLICATED else [],
+        "results/provenance.html",

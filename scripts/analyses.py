@@ -22,4 +22,11 @@ with user_errors(smk.log[0]):
             raise StudyConfigError(f"config/studies/{study['study']}.yaml: analysis {analysis['id']!r}: {err}") from None
         write_table(result, out / f"{analysis['id']}.csv")
         lines.append(f"{analysis['id']}: {analysis['type']}, {len(result)} rows")
+        for variant in analysis.get("variants", {}):
+            try:
+                result = run_analysis(data, analysis, study.get("derive"), variant)
+            except StatisticsError as err:
+                raise StudyConfigError(f"config/studies/{study['study']}.yaml: analysis {analysis['id']!r} variant {variant!r}: {err}") from None
+            write_table(result, out / f"{analysis['id']}--{variant}.csv")
+            lines.append(f"{analysis['id']}--{variant}: {analysis['type']}, {len(result)} rows")
     Path(smk.log[0]).write_text("\n".join(lines) + "\n", encoding="utf-8")

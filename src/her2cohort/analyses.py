@@ -22,10 +22,22 @@ from her2cohort.stats import contingency, cox, kaplan_meier, logistic, logrank, 
 
 
 def _shift_table(data: pd.DataFrame, before: str, after: str, levels=None, missing_level=None) -> pd.DataFrame:
-    """The k x k shift table in long form: before, after, n."""
+    """The k x k shift table in long form: before, after, n, with the margins and the
+    percentages a shift table prints (of the row, i.e. of the patients in that
+    ``before`` category; of the column; of all patients)."""
     table = paired_categorical.shift_table(data, before, after, levels, missing_level=missing_level)
     long = table.stack().rename("n").reset_index()
     long.columns = ["before", "after", "n"]
+    total = float(long["n"].sum())
+    long["before_total"] = long.groupby("before", sort=False)["n"].transform("sum")
+    long["after_total"] = long.groupby("after", sort=False)["n"].transform("sum")
+    long["row_percent"] = (100 * long["n"] / long["before_total"]).where(long["before_total"] > 0)
+    long["column_percent"] = (100 * long["n"] / long["after_total"]).where(long["after_total"] > 0)
+    long["percent_of_total"] = 100 * long["n"] / total if total else float("nan")
+    long["before_percent_of_total"] = 100 * long["before_total"] / total if total else float("nan")
+    long["after_percent_of_total"] = 100 * long["after_total"] / total if total else float("nan")
+    long["total"] = total
+    long["n_incomplete"] = table.attrs.get("n_incomplete", 0)
     return long
 
 
@@ -70,7 +82,8 @@ CATALOGUE: dict[str, Callable[..., pd.DataFrame]] = {
 
 
 def check_analyses(analyses: list[dict], where: str) -> list[str]:
-    """Problems with declared analyses (unknown type, unknown or missing parameter, repeated id)."""
+    """Problems with declared analyses (unknown type, unknown or missing parameter,
+    repeated id), including each declared variant's parameters."""
     problems, seen = [], set()
     for index, analysis in enumerate(analyses):
         label = f"{where}: analyses[{index}] ({analysis.get('id', '?')})"
@@ -81,10 +94,12 @@ def check_analyses(analyses: list[dict], where: str) -> list[str]:
         if function is None:
             problems.append(f"{label}: unknown type {analysis['type']!r}; expected one of {', '.join(sorted(CATALOGUE))}")
             continue
-        try:
-            inspect.signature(function).bind(None, **analysis.get("params", {}))
-        except TypeError as err:
-            problems.append(f"{label}: params do not fit {analysis['type']}: {err}")
+        for variant, overrides in {None: {}, **analysis.get("variants", {})}.items():
+            try:
+                inspect.signature(function).bind(None, **{**analysis.get("params", {}), **overrides})
+            except TypeError as err:
+                which = f" variant {variant!r}" if variant else ""
+                problems.append(f"{label}:{which} params do not fit {analysis['type']}: {err}")
     return problems
 
 
@@ -104,12 +119,22 @@ def prepare(data: pd.DataFrame, derive: dict[str, str] | None, where: str | None
     return frame
 
 
-def run_analysis(data: pd.DataFrame, analysis: dict, study_derive: dict[str, str] | None = None) -> pd.DataFrame:
-    """Run one declared analysis on the analysis set; return its tidy result."""
-    label = f"analysis {analysis['id']!r}"
+def run_analysis(data: pd.DataFrame, analysis: dict, study_derive: dict[str, str] | None = None, variant: str | None = None) -> pd.DataFrame:
+    """Run one declared analysis on the analysis set; return its tidy result.
+
+    ``variant`` runs it with one of its declared ``variants`` (parameters that
+    override ``params``: the same analysis under another convention, e.g. a
+    chi-square with Yates' correction beside the paper's policy), which the
+    replication report uses to investigate a published number that does not
+    match.
+    """
+    label = f"analysis {analysis['id']!r}" + (f" variant {variant!r}" if variant else "")
     frame = prepare(data, {**(study_derive or {}), **analysis.get("derive", {})}, analysis.get("where"), label)
-    result = CATALOGUE[analysis["type"]](frame, **analysis.get("params", {}))
+    params = {**analysis.get("params", {}), **(analysis["variants"][variant] if variant else {})}
+    result = CATALOGUE[analysis["type"]](frame, **params)
     result = result.reset_index(drop=True)
     result.insert(0, "type", analysis["type"])
     result.insert(0, "analysis", analysis["id"])
+    if variant:
+        result.insert(2, "variant", variant)
     return result

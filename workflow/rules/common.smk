@@ -47,13 +47,60 @@ def library_checksum():
 LIBRARY = library_checksum()
 
 
-def raw_inputs(wildcards):
+def raw_inputs_of(name):
     """The raw tables a study's cohort folder holds (treatment_lines.csv is optional)."""
-    raw = Path(STUDIES[wildcards.study]["raw_dir"])
+    raw = Path(STUDIES[name]["raw_dir"])
     tables = {"patients": raw / "patients.csv", "specimens": raw / "specimens.csv"}
     if (raw / "treatment_lines.csv").exists():
         tables["treatment_lines"] = raw / "treatment_lines.csv"
-    return {name: str(path) for name, path in tables.items()}
+    return {table: str(path) for table, path in tables.items()}
+
+
+def raw_inputs(wildcards):
+    return raw_inputs_of(wildcards.study)
+
+
+def captions(wildcards, kind):
+    """Report caption of each declared table or figure: what it shows, and which
+    item of the paper it regenerates."""
+    items = STUDIES[wildcards.study].get(kind, [])
+    return {
+        item["id"]: item["caption"]
+        + (f" Regenerates: {item['regenerates']}." if item.get("regenerates") else "")
+        for item in items
+    }
+
+
+def code_revision():
+    """The git commit of the code, and whether the working tree has changes
+    (provenance of the report); "unknown" outside a git checkout."""
+    import subprocess
+
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=workflow.basedir,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=workflow.basedir,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    if head.returncode != 0:
+        return "unknown"
+    return head.stdout.strip() + (
+        " (uncommitted changes)" if dirty.stdout.strip() else ""
+    )
+
+
+CODE_REVISION = code_revision()
 
 
 def study_config(wildcards):

@@ -95,7 +95,7 @@ def km_figure(
         rows_per_group = 3 if kmunicate else 1
         table_height = 0.16 * (len(groups) * rows_per_group + 1)
         main_height = width * 0.62
-        gap = 0.62  # inches between the plot and the table: tick labels, axis label, table title
+        gap = 0.82  # inches between the plot and the table: tick labels, axis label, table title
         figure, (axis, table) = plt.subplots(
             2, 1, figsize=(width, main_height + gap + table_height), sharex=True,
             gridspec_kw={"height_ratios": [main_height, table_height], "hspace": gap / ((main_height + table_height) / 2)},

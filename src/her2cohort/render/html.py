@@ -1,0 +1,91 @@
+"""Small self-contained HTML pages for the Snakemake report (tables, the replication summary).
+
+No template engine and no timestamps: the same content gives the same bytes.
+:func:`markdown_to_html` understands exactly the Markdown this project writes
+(``#`` headings, paragraphs, pipe tables); it is not a general converter.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Sequence
+
+import pandas as pd
+
+STYLE = (
+    "body{font-family:DejaVu Sans,Arial,sans-serif;font-size:13px;margin:1.5em;color:#222}"
+    "table{border-collapse:collapse;margin:0.8em 0}th,td{border-bottom:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}"
+    "th{border-bottom:2px solid #444}caption{text-align:left;font-weight:bold;padding-bottom:4px}p.note{font-size:12px;color:#444}"
+)
+
+
+def page(body: str, title: str) -> str:
+    return f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title><style>{STYLE}</style></head>\n<body>\n{body}\n</body></html>\n"
+
+
+def table_html(table: pd.DataFrame, title: str = "", footnotes: Sequence[str] = ()) -> str:
+    """A display table as an HTML page (title as caption, footnotes under it)."""
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in table.columns)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>\n" for row in table.itertuples(index=False))
+    caption = f"<caption>{html.escape(title)}</caption>" if title else ""
+    notes = "".join(f"<p class=\"note\">{html.escape(n)}</p>\n" for n in footnotes)
+    return page(f"<table>{caption}<thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody></table>\n{notes}", title or "table")
+
+
+def _cells(line: str) -> list[str]:
+    inner = line.strip()[1:-1]
+    cells, current, escaped = [], "", False
+    for char in inner:
+        if escaped:
+            current += char
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "|":
+            cells.append(current.strip())
+            current = ""
+        else:
+            current += char
+    cells.append(current.strip())
+    return cells
+
+
+def _inline(text: str) -> str:
+    escaped = html.escape(text)
+    parts = escaped.split("`")
+    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+
+
+def markdown_to_html(text: str, title: str) -> str:
+    out, paragraph, lines, index = [], [], text.splitlines(), 0
+
+    def flush():
+        if paragraph:
+            out.append(f"<p>{_inline(' '.join(paragraph))}</p>")
+            paragraph.clear()
+
+    while index < len(lines):
+        line = lines[index]
+        if line.startswith("#"):
+            flush()
+            level = len(line) - len(line.lstrip("#"))
+            out.append(f"<h{level}>{_inline(line[level:].strip())}</h{level}>")
+        elif line.startswith("|"):
+            flush()
+            header = _cells(line)
+            index += 2  # the rule line under the header
+            rows = []
+            while index < len(lines) and lines[index].startswith("|"):
+                rows.append(_cells(lines[index]))
+                index += 1
+            head = "".join(f"<th>{_inline(c)}</th>" for c in header)
+            body = "".join("<tr>" + "".join(f"<td>{_inline(c)}</td>" for c in row) + "</tr>\n" for row in rows)
+            out.append(f"<table><thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody></table>")
+            continue
+        elif not line.strip():
+            flush()
+        else:
+            paragraph.append(line.strip())
+        index += 1
+    flush()
+    return page("\n".join(out), title)

@@ -1,0 +1,109 @@
+"""Agreement at the printed precision, and the tolerances of reconstruction-dependent numbers.
+
+A printed number is reproduced when the pipeline's value, rounded half up to
+the printed decimals (as journals and R's ``sprintf`` print), equals it; a
+printed bound (``p < 0.001``) is reproduced when the value lies on its side.
+
+A number that depends on the reconstructed continuous or survival data, which
+the paper does not pin down (a p-value of a Wilcoxon test on H-scores, a hazard
+ratio, a confidence limit, an AUC), cannot be expected to match exactly. Its
+mapping entry names a tolerance rule; each rule states itself with the numbers
+in the explanation it returns:
+
+``within_ci``
+    the reproduced estimate lies inside the published 95% CI (``ci``: the
+    locations of the two limits);
+``z_distance``
+    a two-sided p-value whose normal quantile z = Phi^-1(1 - p/2) lies within
+    ``max`` of the published one (default 0.5: half the standard deviation of a
+    test statistic between replicate samples) and on the same side of 0.05;
+``ci_se``
+    within one published standard error, SE = (upper - lower) / (2 x 1.96) of
+    the published CI (``ci``), on the ``log`` scale for ratios and survival
+    times or ``linear`` (``scale``);
+``se``
+    within ``times`` standard errors of the pipeline's own estimate (``se``: a
+    selector, e.g. the DeLong SE of an AUC);
+``absolute`` / ``relative``
+    |reproduced - published| <= ``max`` (or ``max`` x |published|), for
+    reconstruction targets that whole-day dates move in the last digit.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Callable, Mapping
+
+from scipy.stats import norm
+
+Z95 = float(norm.ppf(0.975))
+
+
+def round_half_up(value: float, decimals: int) -> Decimal:
+    """31.25 -> 31.3 (journals, R's sprintf on exact ties), not Python's 31.2."""
+    return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def shown(value: float, decimals: int) -> str:
+    """The value as it would be printed at ``decimals``."""
+    if value is None or math.isnan(value):
+        return "NA"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return str(round_half_up(value, decimals))
+
+
+def agrees(value: float, entry: Mapping[str, Any]) -> bool:
+    """Equal at the printed precision; on the printed side of a printed bound (p < 0.001)."""
+    if value is None or math.isnan(value) or math.isinf(value):
+        return False
+    comparator = entry.get("comparator")
+    if comparator and entry["kind"] != "cutoff":  # a cutoff's comparator is its rule, not a bound
+        bound = float(entry["value"])
+        return {"<": value < bound, "<=": value <= bound, ">": value > bound, ">=": value >= bound, "=": value == bound}[comparator]
+    return round_half_up(value, entry["precision"]) == round_half_up(entry["value"], entry["precision"])
+
+
+def _z(p: float) -> float:
+    return float(norm.isf(min(max(p, 1e-300), 1.0) / 2))
+
+
+def check(rule: Mapping[str, Any], value: float, entry: Mapping[str, Any], published: Mapping[str, Mapping], se_of: Callable[[Mapping], float]) -> tuple[bool, str]:
+    """Whether ``value`` is within the rule's tolerance of ``entry``, and the rule stated with its numbers."""
+    name = rule["rule"]
+    target = float(entry["value"])
+    decimals = entry["precision"] + 1
+    if name == "within_ci":
+        low, high = (float(published[loc]["value"]) for loc in rule["ci"])
+        ok = low <= value <= high
+        return ok, f"reproduced {shown(value, decimals)} {'inside' if ok else 'outside'} the published 95% CI {published[rule['ci'][0]]['printed']}-{published[rule['ci'][1]]['printed']}"
+    if name == "z_distance":
+        limit = float(rule.get("max", 0.5))
+        z_value, z_target = _z(value), _z(target)
+        same_side = (value < 0.05) == (target < 0.05)
+        ok = abs(z_value - z_target) <= limit and same_side
+        side = "" if same_side else "; on the other side of 0.05"
+        return ok, f"p {shown(value, 3)} (z {z_value:.2f}) vs printed {entry['printed']} (z {z_target:.2f}): |dz| = {abs(z_value - z_target):.2f} {'<=' if abs(z_value - z_target) <= limit else '>'} {limit:g}{side}"
+    if name == "ci_se":
+        low, high = (float(published[loc]["value"]) for loc in rule["ci"])
+        log = rule.get("scale", "log") == "log"
+        if log and min(low, high, value, target) <= 0:
+            return False, f"a limit or value <= 0 ({shown(value, decimals)}) has no log scale"
+        transform = math.log if log else (lambda x: x)
+        se = (transform(high) - transform(low)) / (2 * Z95)
+        distance = abs(transform(value) - transform(target))
+        ok = distance <= se
+        unit = "log-scale " if log else ""
+        return ok, f"reproduced {shown(value, decimals)} vs printed {entry['printed']}: {unit}distance {distance:.3f} {'<=' if ok else '>'} one published SE {se:.3f} (from the CI {published[rule['ci'][0]]['printed']}-{published[rule['ci'][1]]['printed']})"
+    if name == "se":
+        se = se_of(rule["se"]) * float(rule.get("times", 1))
+        distance = abs(value - target)
+        ok = distance <= se
+        return ok, f"reproduced {shown(value, decimals)} vs printed {entry['printed']}: distance {distance:.3f} {'<=' if ok else '>'} {rule.get('times', 1)} x the reproduced SE ({se:.3f})"
+    if name in ("absolute", "relative"):
+        limit = float(rule["max"]) * (abs(target) if name == "relative" else 1.0)
+        distance = abs(value - target)
+        ok = distance <= limit
+        return ok, f"reproduced {shown(value, decimals)} vs printed {entry['printed']}: |difference| {distance:.4g} {'<=' if ok else '>'} {limit:.4g}"
+    raise ValueError(f"unknown tolerance rule {name!r}")

@@ -1,0 +1,202 @@
+"""The replication audit's library: selectors, agreement, tolerances, the paper's internal checks,
+and that the reproduced column is computed, never read from the published file."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from her2cohort.replication import audit, consistency_checks, load_mapping
+from her2cohort.replication.locations import fill, matches
+from her2cohort.replication.selectors import SelectionError, Tables, evaluate, select
+from her2cohort.replication.tolerance import agrees, check
+from her2cohort.thresholds import guideline_thresholds
+
+
+def number(location, printed, value, precision, kind="count", basis="input", **extra):
+    return {"location": location, "quantity": location, "printed": printed, "value": value, "precision": precision, "kind": kind, "basis": basis, **extra}
+
+
+@pytest.fixture
+def tables(tmp_path):
+    stats = tmp_path / "stats"
+    stats.mkdir()
+    pd.DataFrame(
+        {
+            "variable": ["sex", "sex", "sex", "sex", "ecog", "sex"],
+            "level": ["male", "female", "male", "female", "True", ""],
+            "group": ["persistent", "persistent", "loss", "loss", "Total", ""],
+            "row_type": ["summary"] * 5 + ["test"],
+            "n": [26, 8, 12, 2, 46, None],
+            "percent": [76.47058823529412, 23.52941176470588, 85.71428571428571, 14.285714285714286, 95.83333333333333, None],
+            "p_value": [None] * 5 + [0.7006168353532165],
+        }
+    ).to_csv(stats / "table2.csv", index=False)
+    pd.DataFrame({"variable": ["sex"], "row_type": ["test"], "p_value": [0.5]}).to_csv(stats / "table2--chisq.csv", index=False)
+    pd.DataFrame({"term": ["x"], "estimate": [1.19], "conf_low": [0.63], "conf_high": [2.27], "p_value": [0.592], "std_error": [0.08]}).to_csv(stats / "cox.csv", index=False)
+    flow = pd.DataFrame({"step": [0, 1], "label": ["registry", "analysed"], "n_remaining": [251, 48]})
+    return Tables(stats, flow=flow, guideline=guideline_thresholds("gastric_equivocal_recount"))
+
+
+def test_selectors_pick_one_cell_and_say_why_when_they_cannot(tables):
+    assert select(tables, {"from": "table2", "row": {"variable": "sex", "level": "male", "group": "loss"}, "value": "n"}) == 12
+    assert select(tables, {"from": "table2", "row": {"variable": "sex", "group": "persistent"}, "value": "n", "aggregate": "sum"}) == 34
+    assert select(tables, {"from": "table2", "row": {"variable": "ecog", "level": True}, "value": "n"}) == 46  # True == "True"
+    assert select(tables, {"from": "table2", "row": {"variable": "sex", "level": "male", "group": "loss"}, "value": "percent", "scale": 1}) == pytest.approx(85.714285714)
+    assert select(tables, {"from": "flow", "row": {"step": 0}, "value": "n_remaining"}) == 251
+    assert select(tables, {"from": "guideline", "row": {"rule": "ish_positive"}, "value": "value"}) == 2.2
+    assert select(tables, {"from": "table2", "row": {"variable": "sex", "row_type": "test"}, "value": "p_value", "variant": "chisq"}) == 0.5
+    with pytest.raises(SelectionError, match="2 rows of 'table2' match"):
+        select(tables, {"from": "table2", "row": {"variable": "sex", "group": "loss"}, "value": "n"})
+    with pytest.raises(SelectionError, match="no column 'nn'"):
+        select(tables, {"from": "table2", "value": "nn"})
+    with pytest.raises(SelectionError, match="no result table 'missing'"):
+        select(tables, {"from": "missing", "value": "n"})
+
+
+def test_arithmetic_is_restricted_to_numbers_and_names():
+    assert evaluate("100 * a / (a + b)", {"a": 14, "b": 34}) == pytest.approx(29.1666666)
+    assert math.isnan(evaluate("a / b", {"a": 1, "b": 0}))
+    with pytest.raises(SelectionError):
+        evaluate("__import__('os')", {})
+
+
+@pytest.mark.parametrize(
+    ("value", "entry", "expected"),
+    [
+        (29.166, number("x", "29.2", 29.2, 1, "percentage"), True),
+        (29.166, number("x", "29.1", 29.1, 1, "percentage"), False),
+        (31.25, number("x", "31.3", 31.3, 1, "percentage"), True),  # half up, as journals print
+        (0.0004, number("x", "< 0.001", 0.001, 3, "p_value", comparator="<"), True),
+        (0.0011, number("x", "< 0.001", 0.001, 3, "p_value", comparator="<"), False),
+        (170.0, number("x", "> 170", 170, 0, "cutoff", comparator=">"), True),  # a cutoff's comparator is its rule
+        (math.nan, number("x", "1", 1, 0), False),
+    ],
+)
+def test_agreement_at_the_printed_precision(value, entry, expected):
+    assert agrees(value, entry) is expected
+
+
+def test_tolerance_rules_state_their_numbers():
+    published = {
+        "low": number("low", "0.70", 0.70, 2, "conf_low"),
+        "high": number("high", "2.55", 2.55, 2, "conf_high"),
+    }
+    hr = number("hr", "1.34", 1.34, 2, "hazard_ratio")
+    ok, text = check({"rule": "within_ci", "ci": ["low", "high"]}, 1.19, hr, published, None)
+    assert ok and "inside the published 95% CI 0.70-2.55" in text
+    assert not check({"rule": "within_ci", "ci": ["low", "high"]}, 2.6, hr, published, None)[0]
+    # one published SE on the log scale: (log 2.55 - log 0.70) / 3.92 = 0.3298
+    ok, text = check({"rule": "ci_se", "ci": ["low", "high"]}, 0.70 * math.exp(0.32), published["low"], published, None)
+    assert ok and "0.330" in text
+    assert not check({"rule": "ci_se", "ci": ["low", "high"]}, 0.70 * math.exp(0.34), published["low"], published, None)[0]
+    p = number("p", "0.379", 0.379, 3, "p_value")
+    ok, text = check({"rule": "z_distance"}, 0.592, p, published, None)  # z 0.54 vs 0.88
+    assert ok and "|dz| = 0.34" in text
+    assert not check({"rule": "z_distance"}, 0.03, p, published, None)[0]  # the other side of 0.05
+    assert check({"rule": "se", "se": {}}, 0.70, number("auc", "0.655", 0.655, 3, "auc"), published, lambda s: 0.05)[0]
+    assert not check({"rule": "absolute", "max": 0.05}, 8.4, number("m", "8.3", 8.3, 1, "median"), published, None)[0]
+
+
+def test_the_paper_is_checked_against_itself():
+    numbers = [
+        number("T1 / ECOG / 0-1 / total / n", "44", 44, 0),
+        number("T1 / ECOG / 0-1 / total / %", "93.7", 93.7, 1, "percentage"),
+        number("T2 / Sex / Male / loss / n", "12", 12, 0),
+        number("T2 / Sex / Male / loss / %", "85.7", 85.7, 1, "percentage"),
+        number("T2 / Sex / Female / loss / n", "2", 2, 0),
+        number("T2 / Sex / Female / loss / %", "14.3", 14.3, 1, "percentage"),
+        number("Abstract / loss / %", "29.1", 29.1, 1, "percentage"),
+        number("Results / loss / %", "29.2", 29.2, 1, "percentage"),
+        number("Cohort / n", "48", 48, 0),
+        number("Groups / loss / n", "14", 14, 0),
+        number("Groups / persistence / n", "34", 34, 0),
+        number("R / PFS / HR / estimate", "1.34", 1.34, 2, "hazard_ratio"),
+        number("R / PFS / HR / conf_low", "0.70", 0.70, 2, "conf_low"),
+        number("R / PFS / HR / conf_high", "2.55", 2.55, 2, "conf_high"),
+        number("R / PFS / p", "0.379", 0.379, 3, "p_value"),
+        number("R / OS / HR / estimate", "1.67", 1.67, 2, "hazard_ratio"),
+        number("R / OS / HR / conf_low", "0.84", 0.84, 2, "conf_low"),
+        number("R / OS / HR / conf_high", "3.32", 3.32, 2, "conf_high"),
+        number("R / OS / p", "0.042", 0.042, 3, "p_value"),
+    ]
+    spec = {
+        "percentages": [{"match": "T1 / * / * / total / %", "denominator": 48}, {"match": "T2 / * / * / * / %", "denominator": {"sum": "T2 / {1} / * / {3} / n"}}],
+        "sums": [{"total": "Cohort / n", "parts": "Groups / * / n"}],
+    }
+    checks = consistency_checks("s", numbers, spec, [["Results / loss / %", "Abstract / loss / %"]]).set_index("location")
+    assert not checks.loc["T1 / ECOG / 0-1 / total / %", "consistent"]
+    assert "44/48 = 91.67%" in checks.loc["T1 / ECOG / 0-1 / total / %", "explanation"]
+    assert checks.loc["T2 / Sex / Male / loss / %", "consistent"] and checks.loc["T2 / Sex / Female / loss / %", "consistent"]
+    assert not checks.loc["Abstract / loss / %", "consistent"]
+    assert checks.loc["Cohort / n", "consistent"]
+    assert checks.loc["R / PFS / p", "consistent"]  # Wald p of 1.34 (0.70-2.55) is 0.365-0.384
+    assert not checks.loc["R / OS / p", "consistent"]  # 1.67 (0.84-3.32) implies p ~ 0.14, not 0.042
+
+
+def test_patterns_and_templates():
+    assert matches("Table 2 / * / * / * / %", "Table 2 / Gender / Male / loss / %")
+    assert not matches("Table 2 / * / %", "Table 2 / Gender / Male / loss / %")
+    assert matches("** / HR / estimate", "Results / PFS / loss vs persistence / HR / estimate")
+    assert fill("Table 2 / {1} / * / {3} / n", "Table 2 / Gender / Male / loss / %") == "Table 2 / Gender / * / loss / n"
+
+
+def _published(values):
+    return {
+        "study": "s",
+        "numbers": [
+            number("A / male / loss / n", str(values[0]), values[0], 0),
+            number("A / sex / p", str(values[1]), values[1], 3, "p_value", "held_out"),
+            number("A / protocol / cells", "20", 20, 0),
+        ],
+    }
+
+
+MAPPING = {
+    "study": "s",
+    "reproduce": [
+        {"at": "A / male / loss / n", "from": "table2", "row": {"variable": "sex", "level": "male", "group": "loss"}, "value": "n"},
+        {"at": "A / sex / p", "from": "table2", "row": {"variable": "sex", "row_type": "test"}, "value": "p_value", "investigate": ["chisq"]},
+        {"at": "A / protocol / cells", "not_computable": "a protocol parameter of the ISH count, not a result"},
+    ],
+}
+
+
+def test_reproduced_values_are_computed_never_read_from_the_published_file(tables):
+    checks = pd.DataFrame(columns=["study", "check", "location", "compared_with", "printed", "implied", "consistent", "explanation"])
+    as_printed = audit("s", _published([12, 0.701]), MAPPING, tables, checks)
+    altered = audit("s", _published([13, 0.5]), MAPPING, tables, checks)
+    pd.testing.assert_series_equal(as_printed["reproduced"], altered["reproduced"])
+    assert list(as_printed["status"]) == ["reproduced", "reproduced", "not_computable"]
+    assert list(altered["status"]) == ["not_reproduced", "not_reproduced"] + ["not_computable"]
+    assert altered.loc[1, "explanation"].startswith("UNEXPLAINED") and "chisq: 0.5000 (matches)" in altered.loc[1, "explanation"]
+
+
+def test_a_mapping_must_cover_every_published_number_once(tmp_path):
+    import yaml
+
+    path = tmp_path / "s.yaml"
+    mapping = {**MAPPING, "reproduce": MAPPING["reproduce"][:2] + [{"at": "A / male / loss / n", "from": "x", "value": "n"}, {"at": "B / nowhere", "from": "x", "value": "n"}]}
+    path.write_text(yaml.safe_dump(mapping))
+    with pytest.raises(ValueError) as error:
+        load_mapping(path, _published([12, 0.701]))
+    message = str(error.value)
+    assert "'A / male / loss / n' is already mapped by reproduce[0]" in message
+    assert "'B / nowhere' is not in the published file" in message
+    assert "published location 'A / protocol / cells' has no entry" in message
+    path.write_text(yaml.safe_dump({**MAPPING, "reproduce": [{"at": "A / sex / p", "from": "t", "value": "p", "tolerance": {"rule": "z_distance"}}]}))
+    with pytest.raises(ValueError, match="'why' is a dependency of 'tolerance'"):
+        load_mapping(path, _published([12, 0.701]))
+
+
+def test_thresholds_are_read_off_the_classifier():
+    table = guideline_thresholds("gastric_equivocal_recount").set_index(["rule", "side"])
+    assert table.loc[("ish_positive", "lower"), "printed"] == "> 2.2"
+    assert table.loc[("ish_negative", "upper"), "printed"] == "< 1.8"
+    assert table.loc[("ish_recount_positive", "lower"), "printed"] == ">= 2"
+    assert table.loc[("genetic_heterogeneity_nuclei_pct", "lower"), "printed"] == ">= 5"
+    assert table.loc[("genetic_heterogeneity_nuclei_pct", "upper"), "printed"] == "< 50"
+    breast = guideline_thresholds("asco_cap_2018").set_index(["rule", "side"])
+    assert breast.loc[("her2_copies_per_cell_high", "lower"), "value"] == 6.0

@@ -1,0 +1,143 @@
+# Stages 5-7 of the design: manuscript tables and figures from the analysis
+# results, the replication audit of every published number, and provenance for
+# the report. One job per study per stage: a job pays a Python start-up and its
+# imports, and a change to one figure's spec re-runs only its study's figures.
+
+
+rule tables:
+    input:
+        stats="results/{study}/stats",
+    output:
+        report(
+            directory("results/{study}/tables"),
+            patterns=["{table}.html"],
+            caption="../report/table.rst",
+            category="{study}",
+            subcategory="Tables",
+            labels={"study": "{study}", "table": "{table}"},
+        ),
+    log:
+        "logs/{study}/tables.log",
+    benchmark:
+        "results/benchmarks/{study}/tables.tsv"
+    conda:
+        "../../environment.yml"
+    params:
+        study=study_config,
+        captions=lambda wildcards: captions(wildcards, "tables"),
+        library=LIBRARY,
+    script:
+        "../../scripts/tables.py"
+
+
+rule figures:
+    input:
+        stats="results/{study}/stats",
+        analysis_set="results/{study}/analysis_set.csv",
+        flow="results/{study}/clean/flow.csv",
+        treatment_lines="results/{study}/clean/treatment_lines.csv",
+    output:
+        report(
+            directory("results/{study}/figures"),
+            patterns=["{figure}.png"],
+            caption="../report/figure.rst",
+            category="{study}",
+            subcategory="Figures",
+            labels={"study": "{study}", "figure": "{figure}"},
+        ),
+    log:
+        "logs/{study}/figures.log",
+    benchmark:
+        "results/benchmarks/{study}/figures.tsv"
+    conda:
+        "../../environment.yml"
+    params:
+        study=study_config,
+        captions=lambda wildcards: captions(wildcards, "figures"),
+        library=LIBRARY,
+    script:
+        "../../scripts/figures.py"
+
+
+rule replication:
+    input:
+        stats="results/{study}/stats",
+        flow="results/{study}/clean/flow.csv",
+        published=lambda wildcards: STUDIES[wildcards.study]["published"],
+        mapping=lambda wildcards: STUDIES[wildcards.study]["replication"],
+    output:
+        replication=report(
+            "results/{study}/replication.csv",
+            caption="../report/replication_study.rst",
+            category="{study}",
+            subcategory="Replication",
+            labels={"study": "{study}", "table": "replication audit"},
+        ),
+        consistency="results/{study}/consistency.csv",
+    log:
+        "logs/{study}/replication.log",
+    benchmark:
+        "results/benchmarks/{study}/replication.tsv"
+    conda:
+        "../../environment.yml"
+    params:
+        study=study_config,
+        library=LIBRARY,
+    script:
+        "../../scripts/replication.py"
+
+
+rule replication_summary:
+    input:
+        replication=expand("results/{study}/replication.csv", study=REPLICATED),
+        consistency=expand("results/{study}/consistency.csv", study=REPLICATED),
+    output:
+        replication="results/replication.csv",
+        consistency="results/consistency.csv",
+        markdown="results/replication.md",
+        html=report(
+            "results/replication.html",
+            caption="../report/replication.rst",
+            category="Replication",
+            labels={"table": "replication summary"},
+        ),
+    log:
+        "logs/replication_summary.log",
+    benchmark:
+        "results/benchmarks/replication_summary.tsv"
+    conda:
+        "../../environment.yml"
+    params:
+        titles={name: STUDIES[name].get("title", name) for name in REPLICATED},
+        library=LIBRARY,
+    script:
+        "../../scripts/replication_summary.py"
+
+
+rule provenance:
+    input:
+        raw=[path for name in STUDIES for path in raw_inputs_of(name).values()],
+        config=["config/config.yaml"]
+        + [f"config/studies/{name}.yaml" for name in STUDIES]
+        + [STUDIES[name]["replication"] for name in REPLICATED]
+        + [STUDIES[name]["published"] for name in REPLICATED],
+    output:
+        json="results/provenance.json",
+        html=report(
+            "results/provenance.html",
+            caption="../report/provenance.rst",
+            category="Provenance",
+            labels={"table": "inputs, configuration, software, code revision"},
+        ),
+    log:
+        "logs/provenance.log",
+    benchmark:
+        "results/benchmarks/provenance.tsv"
+    conda:
+        "../../environment.yml"
+    params:
+        revision=CODE_REVISION,
+        library=LIBRARY,
+        studies=list(STUDIES),
+    script:
+        "../../scripts/provenance.py"
