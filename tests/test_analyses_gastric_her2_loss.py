@@ -20,16 +20,23 @@ import pytest
 from conftest import ROOT
 from her2cohort.analyses import run_analysis
 from her2cohort.reconstruct.published import load_published
+from her2cohort.treatment_lines import add_line_columns
 from recount import cleaned
 
 STUDY = "gastric_her2_loss"
+
+
+def analysis_set_with_lines(built):
+    """The analysis set as the classify rule writes it: with the study's line_columns."""
+    return add_line_columns(built.analysis, built.cohort.treatment_lines, built.config.get("line_columns", []))
 
 
 @pytest.fixture(scope="module")
 def study():
     built = cleaned(STUDY)
     config = built.config
-    results = {a["id"]: run_analysis(built.analysis, a, config.get("derive")) for a in config["analyses"]}
+    data = analysis_set_with_lines(built)
+    results = {a["id"]: run_analysis(data, a, config.get("derive")) for a in config["analyses"]}
     return config, results
 
 
@@ -83,6 +90,8 @@ TABLE1 = {
     "HER2 IHC / IHC 3+": ("baseline_ihc_score", 3),
     "Cycles of trastuzumab / ≤ 10 cycles": ("trastuzumab_cycles_gt_10", False),
     "Cycles of trastuzumab / > 10 cycles": ("trastuzumab_cycles_gt_10", True),
+    "Use of pertuzumab / No": ("pertuzumab_use", False),
+    "Use of pertuzumab / Yes": ("pertuzumab_use", True),
 }
 
 
@@ -132,6 +141,10 @@ TABLE2 = {
     "Changes of genetic homogeneity / Change to heterogeneity": ("genetic_homogeneity_change", "to_heterogeneity"),
     "Progression time point / During combination of anti-HER2 and cytotoxic chemotherapy": ("progression_setting", "combination"),
     "Progression time point / During anti-HER2 maintenance therapy alone": ("progression_setting", "maintenance"),
+    "First line chemotherapy / Capecitabine + cisplatin + trastuzumab": ("line1_regimen", "capecitabine + cisplatin + trastuzumab"),
+    "First line chemotherapy / Capecitabine + oxaliplatin + trastuzumab": ("line1_regimen", "capecitabine + oxaliplatin + trastuzumab"),
+    "First line chemotherapy / Capecitabine + cisplatin + trastuzumab + pertuzumab (JOSHUA)": ("line1_regimen", "capecitabine + cisplatin + trastuzumab + pertuzumab (JOSHUA)"),
+    "First line chemotherapy / Capecitabine + cisplatin + trastuzumab ± pertuzumab (JACOB)": ("line1_regimen", "capecitabine + cisplatin + trastuzumab + pertuzumab or placebo (JACOB)"),
 }
 # Percentages printed swapped between the columns (published notes): counts only.
 SWAPPED_PERCENTAGES = {"Primary site / Gastroesophageal junction", "Primary site / Gastric"}
@@ -225,6 +238,70 @@ def test_follow_up_median_is_not_the_reverse_km(study, published):
     _, results = study
     follow = results["follow_up"].iloc[0]
     assert rounded(follow["estimate"], 1) != published["Results / Patient characteristics / follow-up / total / median"]["value"]
+
+
+def test_line_columns_come_from_the_treatment_lines():
+    # line1_regimen / line2_best_response are the cleaned treatment lines, matched by patient
+    built = cleaned(STUDY)
+    data = analysis_set_with_lines(built)
+    lines = built.cohort.treatment_lines
+    for number in (1, 2):
+        expected = data["patient_key"].map(lines[lines["line"] == number].set_index("patient_key")["regimen"])
+        pd.testing.assert_series_equal(data[f"line{number}_regimen"], expected, check_names=False)
+    assert data["line2_regimen"].isna().sum() == len(data) - (lines["line"] == 2).sum()
+    assert "line3_regimen" not in data  # no patient has a third line
+
+
+def test_first_line_regimens_and_pertuzumab(study, published):
+    _, results = study
+    table1 = results["baseline_characteristics"]
+    blinded = summary(table1, "pertuzumab_use", "Blinded (JACOB)")
+    assert_printed(published, "Table 1 / Use of pertuzumab / footnote a / blinded (JACOB) / n", blinded["n"])
+    assert_printed(published, "Results / Patient characteristics / first-line treatment / XPT + pertuzumab or placebo (JACOB) / n", blinded["n"])
+    assert_printed(published, "Results / Patient characteristics / first-line treatment / XPT / n", summary(table1, "pertuzumab_use", False)["n"])
+    # 4 x 2 first-line table: Fisher-Freeman-Halton by the policy (expected counts < 5)
+    test = results["characteristics_by_change"].query("row_type == 'test' and variable == 'line1_regimen'").iloc[0]
+    assert test["method"] == "Fisher's exact test"
+
+
+def test_follow_up_times_are_the_plain_median_and_range(study, published):
+    _, results = study
+    row = results["follow_up_times"].query("row_type == 'summary'").iloc[0]
+    assert_printed(published, "Results / Patient characteristics / follow-up / total / median", row["median"])
+    assert_printed(published, "Results / Patient characteristics / follow-up / total / range_low", row["minimum"])
+    assert_printed(published, "Results / Patient characteristics / follow-up / total / range_high", row["maximum"])
+    follow = results["follow_up"].iloc[0]
+    assert row["minimum"] == follow["min_time"] and row["maximum"] == follow["max_time"]
+
+
+def test_tdm1_response_among_evaluable(study, published):
+    # 44% is 4 of the 9 evaluable persistence patients (one NE); none of the 3 loss patients responded
+    _, results = study
+    response = results["tdm1_response"].set_index("term")
+    assert_printed(published, "Results / Treatment outcomes / second-line T-DM1 / persistence / ORR", 100 * response.loc["persistent", "estimate"])
+    assert response.loc["persistent", "n"] == 9
+    assert_printed(published, "Results / Treatment outcomes / second-line T-DM1 / loss / objective responses", response.loc["loss", "statistic"])
+    patients = results["tdm1_patients"].query("row_type == 'summary'").set_index("group")
+    for k, stat in ((1, "minimum"), (2, "median"), (3, "maximum")):
+        assert_printed(published, f"Results / Treatment outcomes / second-line T-DM1 / loss / PFS patient {k}", patients.loc["loss", stat])
+
+
+def test_tdm1_median_under_r_is_the_reconstruction_target(study, published):
+    # the variant r_log (R's midpoint rule) gives the printed 2.7 the reconstruction aimed at
+    config, _ = study
+    analysis = next(a for a in config["analyses"] if a["id"] == "tdm1_pfs_median_by_change")
+    data = analysis_set_with_lines(cleaned(STUDY))
+    medians = run_analysis(data, analysis, config.get("derive"), "r_log").set_index("group")
+    assert_printed(published, "Results / Treatment outcomes / second-line T-DM1 / persistence / median PFS / estimate", medians.loc["persistent", "estimate"])
+
+
+def test_loss_h_score_p_is_determined_by_the_signs(study):
+    # all 14 loss patients fall: SPSS's asymptotic Z = sum of ranks standardised, 14 of 14 negative
+    _, results = study
+    row = results["h_score_before_after_loss"].iloc[0]
+    n = 14
+    z = (n * (n + 1) / 2 - n * (n + 1) / 4) / math.sqrt(n * (n + 1) * (2 * n + 1) / 24)
+    assert row["n_ranked"] == n and row["statistic"] == pytest.approx(z, rel=1e-12)
 
 
 def test_tdm1_second_line(study, published):
@@ -323,3 +400,17 @@ def test_held_out_numbers_are_computed_and_recorded(study, published, request):
         assert math.isfinite(value), location
         shown = rounded(value, entry["precision"])
         request.node.user_properties.append((location, f"printed {entry['printed']}; reproduced {shown}; match {shown == entry['value']}"))
+
+
+def test_line_columns_refuse_unknown_or_clashing_columns():
+    from her2cohort.errors import StudyConfigError
+
+    data = pd.DataFrame({"patient_key": ["P001", "P002"], "line1_regimen": ["x", "y"]})
+    lines = pd.DataFrame({"patient_key": ["P001"], "line": [1], "regimen": ["T-DM1"], "best_response": ["PR"]})
+    with pytest.raises(StudyConfigError, match="start_date"):
+        add_line_columns(data.drop(columns="line1_regimen"), lines, ["start_date"])
+    with pytest.raises(StudyConfigError, match="line1_regimen"):
+        add_line_columns(data, lines, ["regimen"])
+    out = add_line_columns(data.drop(columns="line1_regimen"), lines, ["regimen", "best_response"])
+    assert out["line1_regimen"].tolist()[0] == "T-DM1" and pd.isna(out["line1_regimen"].tolist()[1])
+    assert out["line1_best_response"].tolist()[0] == "PR"

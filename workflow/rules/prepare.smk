@@ -41,6 +41,7 @@ rule classify:
     input:
         patients="results/{study}/clean/patients.csv",
         specimens="results/{study}/clean/specimens.csv",
+        treatment_lines="results/{study}/clean/treatment_lines.csv",
     output:
         analysis_set="results/{study}/analysis_set.csv",
         specimens="results/{study}/specimens_classified.csv",

@@ -13,6 +13,7 @@ from typing import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
 from her2cohort.render.figures import ONE_COLUMN, PALETTE, STYLE, TWO_COLUMNS
 
@@ -56,13 +57,16 @@ def paired_figure(
                 axis.plot([0, 1], [x0, x1], color=colour, alpha=0.55, linewidth=0.8, marker="o", markersize=2.5)
             for position, column in enumerate((before, after)):
                 median = float(pairs[column].median()) if len(pairs) else math.nan
-                axis.plot([position - 0.12, position + 0.12], [median, median], color="black", linewidth=2)
-                axis.annotate(f"{median:g}", (position + 0.14, median), fontsize=6.5, va="center")
+                axis.plot([position - 0.12, position + 0.12], [median, median], color="black", linewidth=2, zorder=3)
+                # the label goes on the outer side of each bar, where no patient line runs
+                outward = -1 if position == 0 else 1
+                axis.annotate(f"{median:g}", (position + outward * 0.14, median), fontsize=6.5, va="center", ha="right" if outward < 0 else "left")
             axis.set_xticks([0, 1], list(labels))
-            axis.set_xlim(-0.35, 1.45)
+            axis.set_xlim(-0.45, 1.45)
             name = "All patients" if level is None else str((group_labels or {}).get(level, level))
             missing = len(part) - len(pairs)
-            title = f"{name} (n = {len(pairs)})" + (f"; {missing} without both" if missing else "")
+            # patients without both values go on a line of their own: one long line runs into the next panel's title
+            title = f"{name}\nn = {len(pairs)} pairs ({missing} without both values)" if missing else f"{name} (n = {len(pairs)})"
             if p_values and level in p_values:
                 title += f"\n{p_values[level]}"
             axis.set_title(title, loc="left")
@@ -87,7 +91,11 @@ def roc_figure(curves: Sequence[Mapping], *, width: float = TWO_COLUMNS):
             if cutoff is not None:
                 x, y = 1 - float(cutoff["specificity"]), float(cutoff["sensitivity"])
                 axis.plot([x], [y], marker="o", color="black", markersize=4)
-                axis.annotate(spec.get("cutoff_label", ""), (x, y), xytext=(6, -10), textcoords="offset points", fontsize=6.5)
+                # below the point, where the area under the curve is empty; the rule on its own line
+                # keeps the label narrow enough not to run past the axis or across the curve
+                right = x > 0.6
+                axis.annotate(spec.get("cutoff_label", "").replace(": ", "\n", 1), (x, y), xytext=(-6 if right else 6, -8), textcoords="offset points",
+                              fontsize=6.5, va="top", ha="right" if right else "left", bbox={"boxstyle": "square,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
             axis.set_xlim(-0.01, 1.01)
             axis.set_ylim(-0.01, 1.01)
             axis.set_aspect("equal")
@@ -122,6 +130,11 @@ def forest_figure(rows: pd.DataFrame, *, xlabel: str = "Hazard ratio (95% CI)", 
         axis.axvline(reference, color="grey", linewidth=0.6, linestyle="--")
         axis.set_xscale("log")
         axis.set_xlim(low, high)
+        # ratios printed as journals do (0.2, 0.5, 1, 2, 5), not matplotlib's 10^-1 / 10^0
+        ticks = [t for t in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100) if low <= t <= high]
+        axis.xaxis.set_major_locator(FixedLocator(ticks))
+        axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+        axis.xaxis.set_minor_formatter(NullFormatter())
         axis.set_ylim(-0.7, len(rows) - 0.3)
         axis.set_yticks(range(len(rows) - 1, -1, -1), list(rows["label"]))
         axis.set_xlabel(xlabel)
