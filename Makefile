@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 SNAKEMAKE := $(BIN)/snakemake --workflow-profile workflow/profiles/default
 CORES ?= all
 
-.PHONY: run test lint fmt report cohorts r-fixtures replication-fixtures clean-results help
+.PHONY: run test lint fmt report cohorts r-fixtures replication-fixtures slurm-check clean-results help
 
 help:
 	@echo "make run          install (if needed) and run the pipeline on all configured studies"
@@ -19,6 +19,7 @@ help:
 	@echo "make cohorts      rebuild the reconstructed cohorts in data/raw/ from data/published/"
 	@echo "make r-fixtures   regenerate the R reference values in tests/fixtures/r (needs R)"
 	@echo "make replication-fixtures  run, then record the reviewed replication statuses in tests/fixtures/replication"
+	@echo "make slurm-check  run the pipeline on a throw-away one-node Slurm (root; installs slurm-wlm) and compare with a local run"
 	@echo "make clean-results  delete results/ and logs/"
 
 # The virtual environment, installed from the pinned lock file. Re-installed
@@ -63,6 +64,14 @@ r-fixtures:
 # After reviewing results/replication.md: hold the end-to-end test to these statuses.
 replication-fixtures: run
 	$(BIN)/python tests/update_replication_fixtures.py
+
+# Prove workflow/profiles/slurm on a real Slurm: installs Debian's slurm-wlm and munge
+# if missing (root), starts a one-node cluster in a temporary folder, runs the whole
+# pipeline through the slurm executor and locally, compares every file under
+# results/, tears the cluster down. Minutes, so not part of `make test`
+# (docs/cluster.md). REV=<commit> checks a commit instead of the working tree.
+slurm-check: $(STAMP)
+	bash cluster/slurm_local.sh
 
 clean-results:
 	rm -rf results logs
