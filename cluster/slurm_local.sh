@@ -6,7 +6,8 @@
 # 1. installs Debian's slurm-wlm and munge with apt-get if they are missing (needs root);
 # 2. starts a private cluster in a temporary folder: munged on its own socket and key,
 #    slurmctld and slurmd on free ports, one node (this host, 127.0.0.1), waits until
-#    the node is idle; nothing is written to /etc and no system daemon is touched;
+#    the node is idle; no system daemon is touched, and the one file written outside
+#    that folder is the link /etc/slurm/slurm.conf, for the duration of the run;
 # 3. runs the whole pipeline in a scratch copy of the project through the slurm
 #    executor (every job submitted with sbatch, run with srun on the node), and the
 #    same pipeline in another scratch copy with the local default profile;
@@ -189,6 +190,8 @@ SelectTypeParameters=CR_Core_Memory
 # Finished jobs stay visible to squeue for an hour: the executor's status checks
 # (every few seconds here) see every job end.
 MinJobAge=3600
+# A cancelled job is killed 5 s after SIGTERM (default 30 s), within the teardown's wait.
+KillWait=5
 ReturnToService=2
 NodeName=$HOST NodeAddr=127.0.0.1 CPUs=$CPUS RealMemory=$REAL_MB State=UNKNOWN
 PartitionName=local Nodes=$HOST Default=YES MaxTime=INFINITE State=UP
@@ -219,11 +222,11 @@ copy_project() {
 	if [ -n "$REV" ]; then
 		git -C "$ROOT" archive "$REV" | tar -C "$1" -xf -
 	else
-		# The workflow and its inputs as they are in the working tree, without the
-		# virtualenv, git, earlier results or caches.
-		tar -C "$ROOT" --exclude=./.venv --exclude=./.git --exclude=./.snakemake \
-			--exclude=./results --exclude=./logs --exclude=./.pytest_cache \
-			--exclude=./.hypothesis --exclude=./tests -cf - . | tar -C "$1" -xf -
+		# The working tree as git sees it (tracked and new files, as they are now),
+		# without what .gitignore lists: .venv, earlier results and logs, caches.
+		(cd "$ROOT" && git ls-files -z --cached --others --exclude-standard |
+			while IFS= read -r -d '' name; do [ -e "$name" ] && printf '%s\0' "$name"; done |
+			tar --null -T - -cf -) | tar -C "$1" -xf -
 	fi
 }
 copy_project "$WORK/slurm"
