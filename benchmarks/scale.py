@@ -1,0 +1,169 @@
+"""Benchmark 4, scale: the pipeline's stages on synthetic cohorts of 10^3 to 10^6 patients.
+
+For each size n (two specimens per patient, :mod:`synthetic`), each stage of
+:mod:`stage` runs in a fresh process, in pipeline order, ``--repeats`` times
+(``--repeats-large`` at n >= 10^6). Printed per stage and size, as medians over
+the repeats: wall time of the process (start-up and imports included, as a
+Snakemake job), CPU time, peak resident memory, the stage's own load and work
+times, and the growth exponent log(t2/t1) / log(n2/n1) of wall and work time
+from the previous size. The analysis stages ``table1``, ``km_logrank``, ``cox``
+and ``roc`` each run alone (their own time and memory); ``analyses`` runs all
+of them in one process, as the pipeline's one analyses job per study does.
+"end to end" is the sum of the pipeline's jobs (clean, classify, analyses,
+figures), each a fresh process, and the largest of their peaks.
+
+Targets (issue 7): 10^6 patients end to end <= 60 s and <= 4 GiB; cost grows
+no faster than n log n (exponent <= 1.08 from 10^5 to 10^6).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import time
+from pathlib import Path
+
+from common import OUT, PYTHON, BENCH, growth_exponent, machine, median, nlogn_exponent, run_child, table
+import synthetic
+
+STAGES = ("clean", "classify", "table1", "km_logrank", "cox", "roc", "analyses", "figures")
+#: The pipeline's jobs for one study: their sum is "end to end" (the per-analysis
+#: stages above break the ``analyses`` job down, and are not added again).
+PIPELINE = ("clean", "classify", "analyses", "figures")
+SIZES = (1_000, 10_000, 100_000, 1_000_000)
+TARGET_WALL_S = 60.0
+TARGET_RSS_MIB = 4096.0
+
+
+def measure(sizes, stages, repeats: int, repeats_large: int, out: Path, log=print) -> list[dict]:
+    """Run every stage at every size; one record per (stage, size, repeat)."""
+    records = []
+    for n in sizes:
+        started = time.perf_counter()
+        cohort = synthetic.write_cohort(n, out / "cohorts" / f"n{n}")
+        log(f"n = {n}: cohort ready ({time.perf_counter() - started:.1f} s)")
+        work = out / "work" / f"n{n}"
+        for repeat in range(repeats if n < 1_000_000 else repeats_large):
+            for stage in stages:
+                command = [PYTHON, str(BENCH / "stage.py"), stage, "--cohort", str(cohort), "--work", str(work)]
+                load_average = os.getloadavg()[0]
+                m = run_child(command)
+                records.append({"stage": stage, "n": n, "repeat": repeat, "load_average": load_average, "wall_s": m.wall_s, "cpu_s": m.cpu_s, "max_rss_mib": m.max_rss_mib, **{k: v for k, v in m.inner.items() if k != "stage"}})
+                log(f"  n = {n} repeat {repeat + 1} {stage:<10} {m.wall_s:7.2f} s wall {m.cpu_s:7.2f} s CPU {m.max_rss_mib:7.0f} MiB")
+    return records
+
+
+def summarise(records: list[dict]) -> list[dict]:
+    """Medians per (stage, size), growth from the previous size, and the end-to-end rows."""
+    sizes = sorted({r["n"] for r in records})
+    stages = list(dict.fromkeys(r["stage"] for r in records))
+    rows = []
+    for stage in [*stages, "end to end"]:
+        previous = None
+        for n in sizes:
+            if stage == "end to end":
+                runs = {}
+                for r in records:
+                    if r["n"] == n:
+                        if r["stage"] not in PIPELINE:
+                            continue
+                        run = runs.setdefault(r["repeat"], {"wall_s": 0.0, "cpu_s": 0.0, "import_s": 0.0, "load_s": 0.0, "work_s": 0.0, "write_s": 0.0, "max_rss_mib": 0.0, "count": 0})
+                        for key in ("wall_s", "cpu_s", "import_s", "load_s", "work_s", "write_s"):
+                            run[key] += r.get(key, 0.0)
+                        run["max_rss_mib"] = max(run["max_rss_mib"], r["max_rss_mib"])
+                        run["count"] += 1
+                chosen = [v for v in runs.values() if v["count"] == len(PIPELINE)]
+            else:
+                chosen = [r for r in records if r["stage"] == stage and r["n"] == n]
+            if not chosen:
+                continue
+            row = {"stage": stage, "n": n, "repeats": len(chosen)}
+            for key in ("wall_s", "cpu_s", "max_rss_mib", "import_s", "load_s", "work_s", "write_s"):
+                row[key] = median([c.get(key, math.nan) for c in chosen])
+            if stage != "end to end":
+                row["load_average"] = median([c.get("load_average", math.nan) for c in chosen])
+            if previous is not None:
+                row["growth_wall"] = growth_exponent(previous["wall_s"], row["wall_s"], previous["n"], n)
+                row["growth_cpu"] = growth_exponent(previous["cpu_s"], row["cpu_s"], previous["n"], n)
+                row["growth_work"] = growth_exponent(previous["work_s"], row["work_s"], previous["n"], n)
+            rows.append(row)
+            previous = row
+    return rows
+
+
+COLUMNS = [
+    ("stage", "stage"),
+    ("n_label", "n"),
+    ("repeats", "runs"),
+    ("wall_s", "wall s"),
+    ("cpu_s", "CPU s"),
+    ("max_rss_mib", "peak MiB"),
+    ("import_s", "import s"),
+    ("load_s", "load s"),
+    ("work_s", "work s"),
+    ("write_s", "write s"),
+    ("growth_wall", "growth wall"),
+    ("growth_cpu", "growth CPU"),
+    ("growth_work", "growth work"),
+    ("load_average", "load avg"),
+]
+
+
+def report(rows: list[dict]) -> str:
+    for row in rows:
+        row["n_label"] = f"10^{round(math.log10(row['n']))}" if math.log10(row["n"]).is_integer() else str(row["n"])
+        row["repeats"] = str(row["repeats"])
+        if row["stage"] == "end to end":
+            row["max_rss_mib"] = row["max_rss_mib"]  # the largest stage's peak
+    lines = [f"Benchmark 4 (scale), {machine()}; medians; each stage a fresh process", "", table(rows, COLUMNS), ""]
+    lines.append("wall and CPU: the whole process (start-up included); import, load (reading inputs), work (the stage itself) and write: wall time inside it.")
+    lines.append("growth = log(t2/t1) / log(n2/n1) from the previous size; n log n from 10^5 to 10^6 is %.2f." % nlogn_exponent(1e5, 1e6))
+    lines.append(f"load avg = the machine's 1-minute load average when the stage started: above {os.cpu_count()} (the cores), other processes competed and wall time overstates the stage's own cost (CPU time does not).")
+    largest = [r for r in rows if r["stage"] == "end to end" and r["n"] == max(x["n"] for x in rows)]
+    if largest:
+        r = largest[0]
+        verdict = []
+        verdict.append(f"end to end at n = {r['n']}: {r['wall_s']:.1f} s (target <= {TARGET_WALL_S:.0f} s: {'met' if r['wall_s'] <= TARGET_WALL_S else 'MISSED'})")
+        verdict.append(f"CPU {r['cpu_s']:.1f} s")
+        verdict.append(f"peak {r['max_rss_mib']:.0f} MiB (target <= {TARGET_RSS_MIB:.0f} MiB: {'met' if r['max_rss_mib'] <= TARGET_RSS_MIB else 'MISSED'})")
+        lines.append("; ".join(verdict))
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="run.py scale", description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="comma-separated numbers of patients (default %(default)s)")
+    parser.add_argument("--stages", default=",".join(STAGES), help="comma-separated stages (default all, in pipeline order)")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per size below 10^6 (default 3)")
+    parser.add_argument("--repeats-large", type=int, default=2, help="runs at 10^6 and above (default 2)")
+    parser.add_argument("--out", type=Path, default=OUT, help="cohorts, stage outputs and results (default benchmarks/out)")
+    parser.add_argument("--tag", help="name the result files scale_TAG.json/.md (to keep several runs)")
+    parser.add_argument("--report", type=Path, nargs="+", help="print the table of earlier runs' scale.json files (merged) instead of measuring")
+    args = parser.parse_args(argv)
+    if args.report:
+        records = [r for path in args.report for r in json.loads(path.read_text())["records"]]
+        print(report(summarise(records)))
+        return 0
+    sizes = [int(float(s)) for s in args.sizes.split(",")]
+    stages = [s for s in args.stages.split(",") if s]
+    unknown = set(stages) - set(STAGES)
+    if unknown:
+        parser.error(f"unknown stage(s) {sorted(unknown)}; expected some of {', '.join(STAGES)}")
+    if stages[0] != "clean":
+        for n in sizes:  # a later stage alone needs the earlier stages' outputs
+            if not (args.out / "work" / f"n{n}" / "analysis_set.csv").exists():
+                parser.error(f"no stage outputs for n = {n}: run the clean and classify stages first")
+    records = measure(sizes, stages, args.repeats, args.repeats_large, args.out)
+    rows = summarise(records)
+    text = report(rows)
+    print()
+    print(text)
+    results = args.out / "results"
+    results.mkdir(parents=True, exist_ok=True)
+    stem = "scale" if args.tag is None else f"scale_{args.tag}"
+    (results / f"{stem}.json").write_text(json.dumps({"records": records, "summary": rows}, indent=1))
+    (results / f"{stem}.md").write_text(text + "\n")
+    print(f"\nwritten: {results / (stem + '.md')}, {results / (stem + '.json')}")
+    return 0
