@@ -18,6 +18,7 @@ help:
 	@echo "make fmt          format the workflow with snakefmt"
 	@echo "make cohorts      rebuild the reconstructed cohorts in data/raw/ from data/published/"
 	@echo "make r-fixtures   regenerate the R reference values in tests/fixtures/r (needs R)"
+	@echo "make bench        run the benchmarks (benchmarks/README.md; bench-scale, bench-r for one; minutes to an hour)"
 	@echo "make replication-fixtures  run, then record the reviewed replication statuses in tests/fixtures/replication"
 	@echo "make slurm-check  run the pipeline on a throw-away one-node Slurm (root; installs slurm-wlm) and compare with a local run"
 	@echo "make clean-results  delete results/ and logs/"
@@ -72,6 +73,18 @@ replication-fixtures: run
 # (docs/cluster.md). REV=<commit> checks a commit instead of the working tree.
 slurm-check: $(STAMP)
 	bash cluster/slurm_local.sh
+
+# Benchmarks (speed, memory; benchmarks/README.md): on demand, never part of `make test`.
+# BENCH_ARGS passes options to one benchmark, e.g. make bench-scale BENCH_ARGS="--sizes 1000,10000".
+.PHONY: bench bench-scale bench-r
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py all
+
+bench-scale: $(STAMP)
+	$(BIN)/python benchmarks/run.py scale $(BENCH_ARGS)
+
+bench-r: $(STAMP)
+	$(BIN)/python benchmarks/run.py versus_r $(BENCH_ARGS)
 
 clean-results:
 	rm -rf results logs

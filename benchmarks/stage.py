@@ -126,7 +126,8 @@ def figures(args, timings):
     start = time.perf_counter()
     frame = prepare(data, None, km.get("where"), "km")
     fit = kaplan_meier(frame, **km["params"])
-    ticks = np.arange(0, fit["time"].max() + 12, 12.0)
+    step = 12.0 * max(1, int(np.ceil(fit["time"].max() / 12 / 8)))  # whole years, at most 9 ticks
+    ticks = np.arange(0, fit["time"].max() + step, step)
     at_risk = numbers_at_risk(fit, ticks)
     timings["fit_s"] = time.perf_counter() - start
     start = time.perf_counter()

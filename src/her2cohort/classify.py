@@ -349,6 +349,8 @@ def analysis_set(patients: pd.DataFrame, classified: pd.DataFrame, comparison: d
         return out
     for timepoint in [t for t in classified["timepoint"].unique()]:
         at = classified[classified["timepoint"] == timepoint].set_index("patient_key")
+        # one look-up of every patient for all variables (as Series.map, per variable, would repeat it)
+        aligned = at.reindex(out["patient_key"]).set_axis(out.index)
         for variable in SPECIMEN_VARIABLES:
             if variable in at:
                 # "site" would give "primary_site" for the primary tumour's specimen,
@@ -356,7 +358,7 @@ def analysis_set(patients: pd.DataFrame, classified: pd.DataFrame, comparison: d
                 name = f"{timepoint}_{'specimen_site' if variable == 'site' else variable}"
                 if name in patients:
                     raise ValueError(f"analysis set: specimen variable {name!r} would overwrite the patient column of that name")
-                out[name] = out["patient_key"].map(at[variable])
+                out[name] = aligned[variable]
     if comparison:
         b, a = comparison["before"], comparison["after"]
 

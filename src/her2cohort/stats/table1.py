@@ -122,8 +122,13 @@ def _categorical_rows(var: Variable, blocks, levels: list) -> list[dict]:
 
 
 def _indicators(values: pd.Series, levels: list) -> pd.DataFrame:
-    sets = values.fillna("").astype(str).map(lambda text: {p.strip() for p in text.split(MULTI_VALUE_SEPARATOR) if p.strip()})
-    return pd.DataFrame({level: sets.map(lambda s, level=level: level in s) for level in levels}, index=values.index)
+    text = values.fillna("").astype(str)
+    if text.empty:
+        return pd.DataFrame({level: pd.Series(dtype=bool) for level in levels}, index=values.index)
+    # Split each distinct cell once (a registry has few combinations of organs, many patients).
+    codes, uniques = pd.factorize(text)
+    sets = [{p.strip() for p in cell.split(MULTI_VALUE_SEPARATOR) if p.strip()} for cell in uniques]
+    return pd.DataFrame({level: np.array([level in s for s in sets], dtype=bool)[codes] for level in levels}, index=values.index)
 
 
 def _test_row(var: Variable, level: Any, result: pd.DataFrame) -> dict:
@@ -163,8 +168,8 @@ def baseline_table(
         if var.kind == "continuous":
             rows += _continuous_rows(var, blocks)
             if testable:
-                frame = group_data.assign(**{var.name: pd.to_numeric(group_data[var.name], errors="coerce")})
-                frame = frame.assign(_group=frame[group].astype(str))
+                # only the two columns the test reads: copying the whole analysis set per variable costs more than the test
+                frame = pd.DataFrame({var.name: pd.to_numeric(group_data[var.name], errors="coerce"), "_group": group_data[group].astype(str)}, index=group_data.index)
                 test = mann_whitney if len(group_order) == 2 else kruskal_wallis
                 rows.append(_test_row(var, "", test(frame, var.name, "_group", levels=group_order)))
         elif var.kind == "categorical":
@@ -172,11 +177,11 @@ def baseline_table(
             levels = _ordered_levels(values, var.levels)
             rows += _categorical_rows(var, blocks, levels)
             if testable:
-                frame = group_data.assign(_value=values.loc[group_data.index], _group=group_data[group].astype(str))
+                frame = pd.DataFrame({"_value": values.loc[group_data.index], "_group": group_data[group].astype(str)}, index=group_data.index)
                 result = association_test(frame, "_value", "_group", policy=policy, row_levels=levels, column_levels=group_order)
                 rows.append(_test_row(var, "", result))
         else:  # multi-valued: one yes/no variable per level
-            known_levels = var.levels or sorted({p.strip() for text in data[var.name].dropna().astype(str) for p in text.split(MULTI_VALUE_SEPARATOR) if p.strip()})
+            known_levels = var.levels or sorted({p.strip() for text in pd.unique(data[var.name].dropna().astype(str)) for p in text.split(MULTI_VALUE_SEPARATOR) if p.strip()})
             levels = list(known_levels)
             flags = _indicators(data[var.name], levels)
             for level in levels:
