@@ -14,17 +14,19 @@ with user_errors(smk.log[0]):
     data = read_table(smk.input.analysis_set)
     out = Path(smk.output[0])
     out.mkdir(parents=True, exist_ok=True)
+    # read only when an analysis is declared on them (data: treatment_lines)
+    treatment_lines = read_table(smk.input.treatment_lines) if any(a.get("data") == "treatment_lines" for a in study.get("analyses", [])) else None
     lines = []
     for analysis in study.get("analyses", []):
         try:
-            result = run_analysis(data, analysis, study.get("derive"))
+            result = run_analysis(data, analysis, study.get("derive"), treatment_lines=treatment_lines)
         except StatisticsError as err:
             raise StudyConfigError(f"config/studies/{study['study']}.yaml: analysis {analysis['id']!r}: {err}") from None
         write_table(result, out / f"{analysis['id']}.csv")
         lines.append(f"{analysis['id']}: {analysis['type']}, {len(result)} rows")
         for variant in analysis.get("variants", {}):
             try:
-                result = run_analysis(data, analysis, study.get("derive"), variant)
+                result = run_analysis(data, analysis, study.get("derive"), variant, treatment_lines)
             except StatisticsError as err:
                 raise StudyConfigError(f"config/studies/{study['study']}.yaml: analysis {analysis['id']!r} variant {variant!r}: {err}") from None
             write_table(result, out / f"{analysis['id']}--{variant}.csv")

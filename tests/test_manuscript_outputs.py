@@ -63,7 +63,8 @@ def test_every_declared_figure_is_vector_and_300_dpi(pipeline_run, study):
 
 @pytest.mark.parametrize("study", REPLICATED)
 def test_replication_report_has_every_published_number_once(pipeline_run, study):
-    report = pd.read_csv(pipeline_run / "results" / study / "replication.csv", keep_default_na=False, na_values=[""])
+    # published is the paper's text: read as text (a column of plain numbers would become floats, "41" -> "41.0")
+    report = pd.read_csv(pipeline_run / "results" / study / "replication.csv", keep_default_na=False, na_values=[""], dtype={"published": str})
     assert list(report.columns) == COLUMNS
     published = load_published(ROOT / STUDIES[study]["published"])
     assert list(report["location"]) == [n["location"] for n in published["numbers"]]

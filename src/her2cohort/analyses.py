@@ -5,7 +5,9 @@ A study's YAML lists ``analyses:``, each ``{id, type, params, where, derive}``:
 function's keyword arguments (checked against its signature before anything
 runs), ``where`` restricts the analysis set (a pandas ``query``), ``derive``
 adds columns (pandas ``eval`` expressions, e.g. ``h_score_le_170:
-"baseline_h_score <= 170"``). Each analysis returns the tidy frame of its
+"baseline_h_score <= 170"``); ``data: treatment_lines`` runs it on the
+treatment lines instead of the analysis set (:func:`run_analysis`). Each
+analysis returns the tidy frame of its
 library function, with ``analysis`` and ``type`` columns in front; adding an
 analysis to a study is a YAML edit, not new Python.
 """
@@ -19,6 +21,7 @@ import pandas as pd
 
 from her2cohort.errors import StudyConfigError
 from her2cohort.stats import contingency, cox, kaplan_meier, logistic, logrank, molecular, paired_categorical, proportions, rank_tests, roc, table1
+from her2cohort.stats import timeline
 
 
 def _shift_table(data: pd.DataFrame, before: str, after: str, levels=None, missing_level=None) -> pd.DataFrame:
@@ -78,6 +81,7 @@ CATALOGUE: dict[str, Callable[..., pd.DataFrame]] = {
     "cox": cox.cox_model,
     "proportional_hazards": cox.proportional_hazards_test,
     "clonality": molecular.clonality_table,
+    "treatment_timeline": timeline.treatment_timeline,
 }
 
 
@@ -119,7 +123,21 @@ def prepare(data: pd.DataFrame, derive: dict[str, str] | None, where: str | None
     return frame
 
 
-def run_analysis(data: pd.DataFrame, analysis: dict, study_derive: dict[str, str] | None = None, variant: str | None = None) -> pd.DataFrame:
+def with_patient_columns(lines: pd.DataFrame, patients: pd.DataFrame) -> pd.DataFrame:
+    """Each treatment line with its patient's analysis-set columns (joined on
+    ``patient_key``); a column both tables have keeps the line's value (a line's
+    ``best_response`` is that line's, not the index treatment's)."""
+    extra = [column for column in patients.columns if column not in lines.columns]
+    return lines.merge(patients[["patient_key", *extra]], on="patient_key", how="left", validate="many_to_one")
+
+
+def run_analysis(
+    data: pd.DataFrame,
+    analysis: dict,
+    study_derive: dict[str, str] | None = None,
+    variant: str | None = None,
+    treatment_lines: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Run one declared analysis on the analysis set; return its tidy result.
 
     ``variant`` runs it with one of its declared ``variants`` (parameters that
@@ -127,9 +145,21 @@ def run_analysis(data: pd.DataFrame, analysis: dict, study_derive: dict[str, str
     chi-square with Yates' correction beside the paper's policy), which the
     replication report uses to investigate a published number that does not
     match.
+
+    An analysis declared with ``data: treatment_lines`` runs on the cleaned
+    treatment lines instead, one row per patient and line, each with its
+    patient's analysis-set columns after the study's ``derive``
+    (:func:`with_patient_columns`); its own ``derive`` and ``where`` then apply
+    to those rows.
     """
     label = f"analysis {analysis['id']!r}" + (f" variant {variant!r}" if variant else "")
-    frame = prepare(data, {**(study_derive or {}), **analysis.get("derive", {})}, analysis.get("where"), label)
+    if analysis.get("data", "analysis_set") == "treatment_lines":
+        if treatment_lines is None or "patient_key" not in treatment_lines.columns:
+            raise StudyConfigError(f"{label}: declared on the treatment lines (data: treatment_lines), but the cohort has none")
+        patients = prepare(data, study_derive, None, label)
+        frame = prepare(with_patient_columns(treatment_lines, patients), analysis.get("derive"), analysis.get("where"), label)
+    else:
+        frame = prepare(data, {**(study_derive or {}), **analysis.get("derive", {})}, analysis.get("where"), label)
     params = {**analysis.get("params", {}), **(analysis["variants"][variant] if variant else {})}
     result = CATALOGUE[analysis["type"]](frame, **params)
     result = result.reset_index(drop=True)

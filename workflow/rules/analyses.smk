@@ -5,6 +5,7 @@
 rule analyses:
     input:
         analysis_set="results/{study}/analysis_set.csv",
+        treatment_lines="results/{study}/clean/treatment_lines.csv",
     output:
         directory("results/{study}/stats"),
     log:

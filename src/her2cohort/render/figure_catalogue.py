@@ -8,7 +8,9 @@ risk of a Kaplan-Meier plot), so that every drawn number can be read.
 Types: ``km`` (Kaplan-Meier with numbers at risk, censoring marks, medians,
 log-rank p and HR; ``kmunicate`` and ``bands`` options), ``paired`` (before /
 after lines per patient, medians, paired-test p), ``roc`` (ROC curves with the
-Youden cutoff marked), ``forest`` (ratios with CIs on a log axis).
+Youden cutoff marked), ``forest`` (ratios with CIs on a log axis), ``swimmer``
+(treatment lines, :mod:`her2cohort.render.swimmer`), ``transitions`` (shift heat
+map and alluvial chart, :mod:`her2cohort.render.transitions`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import pandas as pd
 
 from her2cohort.render.charts import forest_figure, paired_figure, roc_figure, width_of
 from her2cohort.render.figures import km_figure
+from her2cohort.render.swimmer import swimmer
+from her2cohort.render.transitions import transitions
 from her2cohort.render.tables import format_estimate_ci, format_p
 
 
@@ -145,4 +149,4 @@ def forest(sources: Sources, spec: Mapping):
     return figure, {"estimates": table}
 
 
-FIGURES: dict[str, Callable] = {"km": km, "paired": paired, "roc": roc, "forest": forest}
+FIGURES: dict[str, Callable] = {"km": km, "paired": paired, "roc": roc, "forest": forest, "swimmer": swimmer, "transitions": transitions}

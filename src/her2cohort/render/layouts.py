@@ -18,7 +18,10 @@ Layouts:
     "before -> after" table prints (the gastric loss study's Table 3);
 ``estimates``
     chosen rows of any analyses: a label, the estimate with its 95% CI, p and
-    the test (hazard ratios, odds ratios, medians, proportions).
+    the test (hazard ratios, odds ratios, medians, proportions);
+``listing``, ``tests``
+    rows of one analysis with chosen columns, and paired tests without an
+    estimate: :mod:`her2cohort.render.listing`.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import pandas as pd
 
 from her2cohort.replication.selectors import canonical
 from her2cohort.render.tables import DASH, format_estimate_ci, format_n_percent, format_number, format_p
+from her2cohort.render.listing import listing, tests_table
 
 #: statistic symbols as journals print them
 STATISTIC_SYMBOLS = {"chi2": "\u03c7\u00b2", "Z": "z", "z": "z", "W": "W", "V": "V", "H": "H", "U": "U"}
@@ -215,4 +219,6 @@ LAYOUTS: dict[str, Callable[[Reader, Mapping], tuple[pd.DataFrame, pd.DataFrame]
     "baseline": baseline,
     "shift": shift,
     "estimates": estimates,
+    "listing": listing,
+    "tests": tests_table,
 }

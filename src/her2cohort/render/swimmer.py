@@ -1,0 +1,150 @@
+"""Swimmer plot of treatment lines: one lane per line of therapy, a bar from its start to its
+stop coloured by best response, progression and ongoing marks, and optional reference marks
+(e.g. the median PFS of a registration trial, drawn from the line's start for comparison).
+
+:func:`swimmer_figure` draws a :func:`her2cohort.stats.timeline.treatment_timeline`
+result; :func:`swimmer` is the figure type ``swimmer`` of
+:mod:`her2cohort.render.figure_catalogue`: ``from`` (the timeline analysis),
+``line_labels`` (line -> printed regimen, e.g. the paper's abbreviations), ``references``
+(``[{line, months, label}]``: numbers *about other studies*, declared in the figure's
+config, drawn and written to the figure's data, never audited as the patient's), ``xlabel``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import MultipleLocator
+
+from her2cohort.render.charts import width_of
+from her2cohort.render.figures import PALETTE, STYLE, TWO_COLUMNS
+
+#: RECIST best overall response -> colour (Okabe-Ito) and legend text
+RESPONSE_COLOURS = {"CR": PALETTE[2], "PR": PALETTE[0], "SD": PALETTE[4], "PD": PALETTE[1], "NE": "#999999"}
+RESPONSE_NAMES = {"CR": "Complete response", "PR": "Partial response", "SD": "Stable disease", "PD": "Progressive disease", "NE": "Not evaluable"}
+NO_RESPONSE = "#DDDDDD"
+REFERENCE_COLOUR = "#555555"
+
+
+def _present(value) -> bool:
+    return value is not None and not (isinstance(value, float) and math.isnan(value)) and str(value) not in ("", "nan")
+
+
+def _flag(value) -> bool:
+    return str(value).strip().lower() in ("true", "1", "1.0")
+
+
+def _bar_text(row: Mapping) -> str:
+    parts = []
+    if _present(row.get("cycles")):
+        cycles = int(float(row["cycles"]))
+        parts.append(f"{cycles} cycle{'s' if cycles != 1 else ''}")
+    duration = float(row["duration_months"]) if _present(row.get("duration_months")) else math.nan
+    if not math.isnan(duration):
+        at_least = "\u2265 " if _flag(row.get("ongoing")) else ""  # an ongoing line's duration is censored
+        parts.append(f"{at_least}{duration:.1f} mo")
+    if _present(row.get("best_response")):
+        parts.append(str(row["best_response"]))
+    text = ", ".join(parts)
+    return text + (" (ongoing)" if _flag(row.get("ongoing")) else "")
+
+
+def swimmer_figure(
+    timeline: pd.DataFrame,
+    *,
+    line_labels: Mapping | None = None,
+    references: Sequence[Mapping] = (),
+    xlabel: str = "Months from the start of the first line",
+    width: float = TWO_COLUMNS,
+):
+    """Lanes top to bottom in line order; each bar from ``start_months`` to ``stop_months``,
+    its text "cycles, duration, best response" at its end; a black cross where the line
+    progressed, an arrow where it is ongoing; each reference a dashed bracket under its
+    line's bar from the line's start, labelled with its text and months."""
+    rows = timeline.sort_values(["patient_key", "line"] if "patient_key" in timeline else ["line"], kind="stable").reset_index(drop=True)
+    several = "patient_key" in rows and rows["patient_key"].nunique() > 1
+    labels = {str(k): str(v) for k, v in (line_labels or {}).items()}
+    lane_of = {}
+    with plt.rc_context(STYLE):
+        height = 0.42 * len(rows) + 0.9
+        figure, axis = plt.subplots(figsize=(width, height))
+        stop_max = 0.0
+        for lane, row in rows.iterrows():
+            line = int(row["line"])
+            lane_of[(row.get("patient_key"), line)] = lane
+            start, stop = float(row["start_months"]), float(row["stop_months"])
+            response = str(row["best_response"]) if _present(row.get("best_response")) else ""
+            colour = RESPONSE_COLOURS.get(response, NO_RESPONSE)
+            axis.barh(lane, stop - start, left=start, height=0.42, color=colour, edgecolor="black", linewidth=0.5, zorder=3)
+            if _flag(row.get("progressed")):
+                axis.plot([float(row["progression_months"])], [lane], marker="X", color="black", markersize=5, zorder=4, linestyle="none")
+            end_of_text = stop
+            if _flag(row.get("ongoing")):
+                axis.annotate("", xy=(stop + 1.4, lane), xytext=(stop, lane), arrowprops={"arrowstyle": "-|>", "color": "black", "linewidth": 0.9, "shrinkA": 0, "shrinkB": 0}, zorder=4)
+                end_of_text = stop + 1.4
+            # offset in points, clear of the progression cross whatever the time scale
+            axis.annotate(_bar_text(row), (end_of_text, lane), xytext=(7, 0), textcoords="offset points", va="center", ha="left", fontsize=6.5, zorder=5)
+            stop_max = max(stop_max, end_of_text)
+        for reference in references:
+            key = next((k for k in lane_of if k[1] == int(reference["line"])), None)
+            if key is None:
+                raise ValueError(f"reference {reference.get('label', '')!r}: no treatment line {reference['line']}")
+            lane = lane_of[key]
+            start = float(rows.loc[lane, "start_months"])
+            end = start + float(reference["months"])
+            y = lane + 0.36
+            axis.plot([start, end], [y, y], color=REFERENCE_COLOUR, linestyle=(0, (3, 2)), linewidth=0.8, zorder=2)
+            axis.plot([end, end], [y - 0.1, y + 0.1], color=REFERENCE_COLOUR, linewidth=0.8, zorder=2)
+            axis.annotate(f"{reference['label']}: {float(reference['months']):g} mo", (end, y), xytext=(4, 0), textcoords="offset points", va="center", ha="left", fontsize=6, color=REFERENCE_COLOUR, zorder=5)
+            stop_max = max(stop_max, end)
+        ticks = []
+        for _, row in rows.iterrows():
+            name = labels.get(str(int(row["line"])), str(row.get("regimen", "")))
+            ticks.append((f"{row['patient_key']} " if several else "") + f"Line {int(row['line'])}: {name}")
+        axis.set_yticks(range(len(rows)), ticks)
+        axis.set_ylim(len(rows) - 0.4, -0.6)
+        axis.set_xlim(0, stop_max * 1.32 + 1)
+        axis.xaxis.set_major_locator(MultipleLocator(6 if stop_max <= 60 else 12))  # months: half-years or years
+        axis.set_xlabel(xlabel)
+        axis.tick_params(axis="y", length=0)
+        axis.spines[["left"]].set_visible(False)
+        axis.grid(axis="x", color="#E5E5E5", linewidth=0.5, zorder=0)
+        axis.set_axisbelow(True)
+        shown = [r for r in RESPONSE_COLOURS if r in set(rows["best_response"].astype(str))]
+        handles = [Patch(facecolor=RESPONSE_COLOURS[r], edgecolor="black", linewidth=0.5, label=RESPONSE_NAMES[r]) for r in shown]
+        if rows["progressed"].map(_flag).any():
+            handles.append(Line2D([], [], marker="X", color="black", linestyle="none", markersize=5, label="Progression"))
+        if rows["ongoing"].map(_flag).any():
+            handles.append(Line2D([], [], marker=">", color="black", linestyle="-", markersize=4, linewidth=0.9, label="Ongoing at last contact"))
+        if references:
+            handles.append(Line2D([], [], color=REFERENCE_COLOUR, linestyle=(0, (3, 2)), linewidth=0.8, label="Cited trial's median PFS, from the line's start"))
+        axis.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3, fontsize=6.5, handlelength=1.6, borderaxespad=0.3)
+        figure.tight_layout()
+    return figure
+
+
+def swimmer(sources, spec: Mapping):
+    """The ``swimmer`` figure type: a treatment_timeline analysis (``from``) as a swimmer plot."""
+    timeline = sources.read(spec["from"])
+    references = [dict(r) for r in spec.get("references", [])]
+    for index, reference in enumerate(references):
+        missing = [key for key in ("line", "months", "label") if key not in reference]
+        if missing:
+            raise ValueError(f"references[{index}] needs {', '.join(missing)}")
+    figure = swimmer_figure(
+        timeline,
+        line_labels=spec.get("line_labels"),
+        references=references,
+        xlabel=spec.get("xlabel", "Months from the start of the first line"),
+        width=width_of(spec.get("width", "two_columns")),
+    )
+    columns = [c for c in ("patient_key", "line", "regimen", "cycles", "start_months", "stop_months", "duration_months", "progressed", "progression_months", "time_to_progression_months", "ongoing", "best_response") if c in timeline]
+    drawn = {"lines": timeline[columns].reset_index(drop=True)}
+    if references:
+        drawn["references"] = pd.DataFrame(references)[["line", "label", "months"]].assign(source="declared in the figure's config: a number about another study")
+    return figure, drawn
