@@ -340,18 +340,25 @@ SPECIMEN_VARIABLES = (
 def analysis_set(patients: pd.DataFrame, classified: pd.DataFrame, comparison: dict | None = None) -> pd.DataFrame:
     """One row per patient from the cleaned patients and the classified specimens
     (:func:`classify_specimens`): clinical variables, endpoints, per-time-point HER2 variables
-    (``{timepoint}_{variable}``) and, when the study compares two time points, the
+    and the study's own specimen variables (``{timepoint}_{variable}``) and, when the study compares two time points, the
     change variables ``her2_change``, ``her2_group_transition``, ``her2_group_discordant``,
     ``her2_group_direction``, ``her2_to_low``, ``ihc_change``, ``genetic_heterogeneity_change``.
     """
     out = patients.copy()
     if classified is None or classified.empty:
         return out
+    # a study's own specimen variables (``variables:`` with ``table: specimens``,
+    # e.g. the number of biopsy specimens) travel like the standard ones
+    from her2cohort.rawdata import SPECIMEN_COLUMNS
+
+    # (asco_cap_release is the cleaning stage's input to the classifier, not a variable)
+    standard = {spec.name for spec in SPECIMEN_COLUMNS} | {"patient_key", "timepoint", "asco_cap_release"}
+    study_variables = tuple(c for c in classified.columns if c not in standard and c not in SPECIMEN_VARIABLES)
     for timepoint in [t for t in classified["timepoint"].unique()]:
         at = classified[classified["timepoint"] == timepoint].set_index("patient_key")
         # one look-up of every patient for all variables (as Series.map, per variable, would repeat it)
         aligned = at.reindex(out["patient_key"]).set_axis(out.index)
-        for variable in SPECIMEN_VARIABLES:
+        for variable in SPECIMEN_VARIABLES + study_variables:
             if variable in at:
                 # "site" would give "primary_site" for the primary tumour's specimen,
                 # which is a patient column: specimen columns say "specimen_site"

@@ -10,7 +10,9 @@ log-rank p and HR; ``kmunicate`` and ``bands`` options), ``paired`` (before /
 after lines per patient, medians, paired-test p), ``roc`` (ROC curves with the
 Youden cutoff marked), ``forest`` (ratios with CIs on a log axis), ``swimmer``
 (treatment lines, :mod:`her2cohort.render.swimmer`), ``transitions`` (shift heat
-map and alluvial chart, :mod:`her2cohort.render.transitions`).
+map and alluvial chart, :mod:`her2cohort.render.transitions`), ``waterfall`` and
+``dot_plot`` (depth of response, :mod:`her2cohort.render.waterfall`),
+``count_scatter`` (survival against a count, :mod:`her2cohort.render.count_scatter`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from her2cohort.render.charts import forest_figure, paired_figure, roc_figure, w
 from her2cohort.render.figures import km_figure
 from her2cohort.render.swimmer import swimmer
 from her2cohort.render.transitions import transitions
+from her2cohort.render.waterfall import dot_plot, waterfall
+from her2cohort.render.count_scatter import count_scatter
 from her2cohort.render.tables import format_estimate_ci, format_p
 
 
@@ -79,6 +83,7 @@ def km(sources: Sources, spec: Mapping):
         ylabel=spec.get("ylabel", "Survival probability"),
         title=spec.get("title", ""),
         annotation="\n".join(lines),
+        annotation_loc=spec.get("annotation_loc", "upper right"),
         group_labels=labels,
         width=width_of(spec.get("width")),
         bands=bool(spec.get("bands", False)),
@@ -149,4 +154,4 @@ def forest(sources: Sources, spec: Mapping):
     return figure, {"estimates": table}
 
 
-FIGURES: dict[str, Callable] = {"km": km, "paired": paired, "roc": roc, "forest": forest, "swimmer": swimmer, "transitions": transitions}
+FIGURES: dict[str, Callable] = {"km": km, "paired": paired, "roc": roc, "forest": forest, "swimmer": swimmer, "transitions": transitions, "waterfall": waterfall, "dot_plot": dot_plot, "count_scatter": count_scatter}

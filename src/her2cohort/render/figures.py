@@ -95,6 +95,7 @@ def km_figure(
     ylabel: str = "Survival probability",
     title: str = "",
     annotation: str = "",
+    annotation_loc: str = "upper right",
     group_labels: dict | None = None,
     width: float = ONE_COLUMN,
     bands: bool = False,
@@ -107,7 +108,10 @@ def km_figure(
     tick times, so the table's columns line up with the ticks (survminer's
     layout). ``bands`` draws the confidence bands; ``kmunicate`` adds the
     cumulative events and censored rows (Morris et al., BMJ Open 2019).
-    ``annotation`` (e.g. medians and the log-rank p) is written in the plot.
+    ``annotation`` (e.g. medians and the log-rank p) is written in the plot, in the
+    upper right (``annotation_loc="upper right"``), right under the legend
+    (``"top right"``, where a curve levels off around the middle) or in the
+    ``"lower right"`` or ``"lower left"`` corner.
     """
     with plt.rc_context(STYLE):
         groups = list(dict.fromkeys(fit["group"]))
@@ -140,7 +144,16 @@ def km_figure(
             axis.legend(loc="upper right")
         if annotation:
             # upper right, under the legend: where falling curves leave room
-            axis.text(0.98, 0.70 if len(groups) > 1 else 0.95, annotation, transform=axis.transAxes, fontsize=7, va="top", ha="right")
+            text_x, text_y, va, ha = {
+                "upper right": (0.98, 0.70 if len(groups) > 1 else 0.95, "top", "right"),
+                "top right": (0.98, 0.95, "top", "right"),
+                "lower right": (0.98, 0.04, "bottom", "right"),
+                "lower left": (0.03, 0.04, "bottom", "left"),
+            }[annotation_loc]
+            if annotation_loc == "top right" and axis.get_legend() is not None:
+                figure.canvas.draw()  # the legend's extent is known once drawn
+                text_y = axis.get_legend().get_window_extent().transformed(axis.transAxes.inverted()).y0 - 0.01
+            axis.text(text_x, text_y, annotation, transform=axis.transAxes, fontsize=7, va=va, ha=ha)
         # numbers at risk, one row per group (and KMunicate rows), aligned with the ticks
         table.set_ylim(-0.5, len(groups) * rows_per_group - 0.5)
         table.invert_yaxis()

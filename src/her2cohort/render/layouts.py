@@ -22,6 +22,9 @@ Layouts:
 ``listing``, ``tests``
     rows of one analysis with chosen columns, and paired tests without an
     estimate: :mod:`her2cohort.render.listing`.
+``hazard_ratios``
+    Cox hazard ratios, covariates by rows and an HR (95% CI) and p column per
+    endpoint: :mod:`her2cohort.render.hazard_table`.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ import pandas as pd
 from her2cohort.replication.selectors import canonical
 from her2cohort.render.tables import DASH, format_estimate_ci, format_n_percent, format_number, format_p
 from her2cohort.render.listing import listing, tests_table
+from her2cohort.render.hazard_table import hazard_ratios
 
 #: statistic symbols as journals print them
 STATISTIC_SYMBOLS = {"chi2": "\u03c7\u00b2", "Z": "z", "z": "z", "W": "W", "V": "V", "H": "H", "U": "U"}
@@ -68,6 +72,13 @@ def _short_test(method: Any) -> str:
         if needle in text:
             return short
     return text
+
+
+def _interval(low: float, high: float, decimals: int) -> str:
+    """``25–75``; with a negative limit ``-76.0 to -32.5`` (a dash between minus signs misreads)."""
+    text_low, text_high = format_number(low, decimals), format_number(high, decimals)
+    negative = any(isinstance(v, (int, float)) and not math.isnan(v) and v < 0 for v in (low, high))
+    return f"{text_low} to {text_high}" if negative else f"{text_low}{DASH}{text_high}"
 
 
 def statistic_text(row: Mapping) -> str:
@@ -118,9 +129,9 @@ def baseline(read: Reader, spec: Mapping) -> tuple[pd.DataFrame, pd.DataFrame]:
                     if style == "mean_sd":
                         row[heading] = f"{format_number(cell['mean'], decimals + 1)} ({format_number(cell['sd'], decimals + 1)})"
                     elif style == "median_iqr":
-                        row[heading] = f"{format_number(cell['median'], decimals)} ({format_number(cell['q1'], decimals)}{DASH}{format_number(cell['q3'], decimals)})"
+                        row[heading] = f"{format_number(cell['median'], decimals)} ({_interval(cell['q1'], cell['q3'], decimals)})"
                     else:
-                        row[heading] = f"{format_number(cell['median'], decimals)} ({format_number(cell['minimum'], decimals)}{DASH}{format_number(cell['maximum'], decimals)})"
+                        row[heading] = f"{format_number(cell['median'], decimals)} ({_interval(cell['minimum'], cell['maximum'], decimals)})"
                 else:
                     row[heading] = format_n_percent(cell["n"], cell["percent"], int(options.get("percent_decimals", 1)))
                 tidy_rows.append({"variable": variable, "characteristic": name, "level": level, "group": group, **{k: cell.get(k) for k in ("n", "denominator", "percent", "n_missing", "median", "q1", "q3", "minimum", "maximum", "mean", "sd")}})
@@ -221,4 +232,5 @@ LAYOUTS: dict[str, Callable[[Reader, Mapping], tuple[pd.DataFrame, pd.DataFrame]
     "estimates": estimates,
     "listing": listing,
     "tests": tests_table,
+    "hazard_ratios": hazard_ratios,
 }
