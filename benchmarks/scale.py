@@ -143,7 +143,8 @@ def main(argv=None) -> int:
     parser.add_argument("--report", type=Path, nargs="+", help="print the table of earlier runs' scale.json files (merged) instead of measuring")
     args = parser.parse_args(argv)
     if args.report:
-        records = [r for path in args.report for r in json.loads(path.read_text())["records"]]
+        # repeats of different runs are different runs
+        records = [{**r, "repeat": f"{i}.{r['repeat']}"} for i, path in enumerate(args.report) for r in json.loads(path.read_text())["records"]]
         print(report(summarise(records)))
         return 0
     sizes = [int(float(s)) for s in args.sizes.split(",")]
