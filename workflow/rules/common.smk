@@ -38,9 +38,14 @@ def library_checksum():
     """SHA-256 of the library's source: a rule whose results depend on the library
     takes it as a param, so that Snakemake re-runs it when the library changes
     (Snakemake tracks a rule's own script, not the modules the script imports)."""
+    import her2cohort
+
+    # the package the jobs import (editable install or site-packages), not a copy
+    # that may or may not sit beside the workflow
+    package = Path(her2cohort.__file__).parent
     digest = hashlib.sha256()
-    for path in sorted((Path(workflow.basedir) / "src" / "her2cohort").rglob("*.py")):
-        digest.update(path.read_bytes())
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
 

@@ -68,16 +68,27 @@ def _denominator(rule: Mapping[str, Any], location: str, published: Mapping[str,
     return sum(float(published[loc]["value"]) for loc in parts), parts
 
 
+def _printed_value(entry: Mapping) -> str:
+    """The printed number alone (the printed text may carry "%", "p =" or words)."""
+    return shown(float(entry["value"]), entry["precision"])
+
+
+def _p_shown(p: float) -> str:
+    """A p-value with enough digits to tell 0.0002 from 0.002."""
+    return f"{p:.3f}" if p >= 0.001 else f"{p:.1e}"
+
+
 def _fits(n: float, d: float, entry: Mapping) -> str:
     """Counts and denominators near the printed ones that would give the printed percentage."""
     percent = float(entry["value"])
     numerators = [k for k in range(0, int(d) + 1) if agrees(100 * k / d, entry)] if d > 0 else []
     denominators = [k for k in range(max(int(n), 1), int(2 * d) + 2) if agrees(100 * n / k, entry)]
     parts = []
-    parts.append(f"{entry['printed']}% of {d:g} would be {', '.join(f'{k}' for k in numerators)}" if numerators else f"no count out of {d:g} gives {entry['printed']}%")
-    parts.append(f"{n:g} is {entry['printed']}% of {', '.join(str(k) for k in denominators[:4])}" if denominators else f"no denominator gives {entry['printed']}% for {n:g}")
+    printed = _printed_value(entry)
+    parts.append(f"{printed}% of {d:g} would be {', '.join(f'{k}' for k in numerators)}" if numerators else f"no count out of {d:g} gives {printed}%")
+    parts.append(f"{n:g} is {printed}% of {', '.join(str(k) for k in denominators[:4])}" if denominators else f"no denominator gives {printed}% for {n:g}")
     if n > 0 and d > 0 and round(percent, 1) == round(100 * (d - n) / d, 1):
-        parts.append(f"{entry['printed']}% is the complement 100 - {100 * n / d:.1f}")
+        parts.append(f"{printed}% is the complement 100 - {100 * n / d:.1f}")
     return "; ".join(parts)
 
 
@@ -99,7 +110,7 @@ def _percentages(study: str, rules: Iterable[Mapping], published: Mapping[str, M
             continue
         implied = 100 * n / d if d else math.nan
         ok = agrees(implied, entry)
-        explanation = f"{n:g}/{d:g} = {implied:.2f}%" + ("" if ok else f", printed {entry['printed']}%: {_fits(n, d, entry)}")
+        explanation = f"{n:g}/{d:g} = {implied:.2f}%" + ("" if ok else f", printed {_printed_value(entry)}%: {_fits(n, d, entry)}")
         rows.append(_row(study, "percentage", location, [count_location, *used], entry["printed"], f"{implied:.4f}", ok, explanation))
     return rows
 
@@ -180,8 +191,8 @@ def _wald_p(study: str, families: Iterable[Mapping], published: Mapping[str, Map
         symmetric = abs(math.log(centre) - (math.log(float(low["value"])) + math.log(float(high["value"]))) / 2)
         asymmetric = symmetric > max(math.log(float(high["value"])) - math.log(float(low["value"])), 1e-9) * 0.05 + 0.5 * 10 ** -estimate["precision"] / centre
         explanation = (
-            f"{estimate['printed']} ({low['printed']}-{high['printed']}): Wald p between {shown(p_low, 3)} and {shown(p_high, 3)} "
-            f"over the printed rounding; printed p {p['printed']}"
+            f"{_printed_value(estimate)} ({_printed_value(low)}-{_printed_value(high)}): Wald p between {_p_shown(p_low)} and {_p_shown(p_high)} "
+            f"over the printed rounding; printed {p['printed'] if p['printed'].lstrip().startswith('p') else 'p ' + p['printed']}"
         )
         if asymmetric:
             explanation += "; the CI is not symmetric around the estimate on the log scale (not a Wald interval)"
