@@ -123,8 +123,11 @@ def to_latex(table: pd.DataFrame, caption: str = "", label: str = "") -> str:
 def to_docx(table: pd.DataFrame, path: str | Path, title: str = "", footnotes: Sequence[str] = ()) -> None:
     """A Word document holding the table (python-docx), deterministic: fixed core properties."""
     import datetime
+    import io
 
     from docx import Document
+
+    from her2cohort.io import stable_zip, write_bytes
     from docx.shared import Pt
 
     document = Document()
@@ -151,4 +154,6 @@ def to_docx(table: pd.DataFrame, path: str | Path, title: str = "", footnotes: S
                     run.font.size = Pt(9)
     for note in footnotes:
         document.add_paragraph(note).runs[0].font.size = Pt(8)
-    document.save(str(path))
+    buffer = io.BytesIO()
+    document.save(buffer)
+    write_bytes(path, stable_zip(buffer.getvalue()))  # zip members carry the time of writing otherwise
