@@ -1,9 +1,10 @@
 """Rule `clean`: raw cohort folder -> cleaned, pseudonymised tables, exclusions and flow."""
 
+import sys
 from pathlib import Path
 
 from her2cohort.cleaning import clean_cohort
-from her2cohort.io import user_errors, write_table
+from her2cohort.io import user_errors, write_table, write_text
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)
 
@@ -13,4 +14,6 @@ with user_errors(smk.log[0]):
     for name in ("patients", "specimens", "treatment_lines", "exclusions", "flow", "row_counts"):
         write_table(getattr(cohort, name), smk.output[name])
     counts = cohort.row_counts.to_string(index=False)
-    Path(smk.log[0]).write_text(f"{study['study']}: cleaned\n{cohort.flow.to_string(index=False)}\n{counts}\n", encoding="utf-8")
+    notes = "".join(f"{note}\n" for note in cohort.notes)  # e.g. identifier columns dropped
+    print(notes, end="", file=sys.stderr)
+    write_text(smk.log[0], f"{study['study']}: cleaned\n{notes}{cohort.flow.to_string(index=False)}\n{counts}\n")

@@ -26,7 +26,7 @@ import csv
 import io
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
@@ -37,11 +37,12 @@ from her2cohort.classify import asco_cap_release
 from her2cohort.errors import CohortDataError, DataIssue, StudyConfigError
 from her2cohort.rawdata import (
     DAYS_PER_MONTH,
-    DIRECT_IDENTIFIER_NAMES,
+    DEFAULT_IDENTIFIER_POLICY,
     MISSING_MARKERS,
     MULTI_VALUE_SEPARATOR,
     TABLES,
     ColumnSpec,
+    looks_like_direct_identifier,
 )
 
 LINE = "_line"  # the source line of each row, kept until the row is written out
@@ -205,13 +206,18 @@ def read_raw_table(
     specs: tuple[ColumnSpec, ...],
     *,
     ignore_columns: tuple[str, ...] = (),
+    identifier_columns: str = DEFAULT_IDENTIFIER_POLICY,
+    notes: list[str] | None = None,
 ) -> tuple[pd.DataFrame, list[DataIssue]]:
     """Read one raw CSV and parse every cell; return the typed frame and the issues.
 
     The frame has one column per known column present in the file (typed by
     its kind) plus ``_line``, the line number of each row in the file. Missing
     markers (:data:`her2cohort.rawdata.MISSING_MARKERS`) become NA. Cells with
-    surrounding spaces are stripped.
+    surrounding spaces are stripped. A column that looks like a direct
+    identifier (:func:`~her2cohort.rawdata.looks_like_direct_identifier`) is
+    an issue when ``identifier_columns`` is ``"refuse"``; when ``"drop"``, it
+    is never read and a message is appended to ``notes``.
     """
     path = Path(path)
     issues: list[DataIssue] = []
@@ -232,8 +238,12 @@ def read_raw_table(
         if column in seen:
             issues.append(DataIssue(name, 1, column, None, f"column appears twice (again at position {position})"))
         seen.add(column)
-        if column.lower() in DIRECT_IDENTIFIER_NAMES:
-            issues.append(DataIssue(name, 1, column, None, "looks like a direct identifier; remove it from the export (the pipeline needs none)"))
+        if looks_like_direct_identifier(column):
+            if identifier_columns == "drop":
+                if notes is not None:
+                    notes.append(f"{name}: column '{column}' looks like a direct identifier: dropped unread (identifier_columns: drop)")
+                continue
+            issues.append(DataIssue(name, 1, column, None, "looks like a direct identifier (name, record number, birth date, address, ...); remove it from the export, or set identifier_columns: drop in the study's YAML"))
         elif column not in by_name and column not in ignored:
             issues.append(DataIssue(name, 1, column, None, "unknown column: not in the data dictionary (data/README.md) nor in the study's variables or ignore_columns"))
     for spec in specs:
@@ -645,6 +655,8 @@ def derive_endpoint(patients: pd.DataFrame, lines: pd.DataFrame | None, name: st
         origin = patients["patient_id"].map(line["start_date"])
         line_progression = patients["patient_id"].map(line["progression_date"])
     else:
+        if spec["origin"] not in patients:
+            raise StudyConfigError(f"endpoints.{name}: origin {spec['origin']!r} is not a column of patients.csv")
         origin = patients[spec["origin"]]
         line_progression = None
 
@@ -689,13 +701,18 @@ class CleanCohort:
     exclusions: pd.DataFrame
     flow: pd.DataFrame
     row_counts: pd.DataFrame  # per table: raw = analysed + excluded
+    notes: list[str] = field(default_factory=list)  # for the clean log (e.g. identifier columns dropped)
 
 
-def read_cohort(raw_dir: str | Path, study: dict) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
-    """Parse, validate and cross-check the raw tables of a cohort, or raise with every issue."""
+def read_cohort(raw_dir: str | Path, study: dict, notes: list[str] | None = None) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    """Parse, validate and cross-check the raw tables of a cohort, or raise with every issue.
+
+    Messages that are not errors (identifier columns dropped) are appended to ``notes``.
+    """
     raw_dir = Path(raw_dir)
     specs = study_specs(study)
     ignore = tuple(study.get("ignore_columns", []))
+    policy = study.get("identifier_columns", DEFAULT_IDENTIFIER_POLICY)
     tables: dict[str, pd.DataFrame] = {}
     files: dict[str, str] = {}
     issues: list[DataIssue] = []
@@ -707,7 +724,7 @@ def read_cohort(raw_dir: str | Path, study: dict) -> tuple[dict[str, pd.DataFram
                 issues.append(DataIssue(str(path), None, None, None, "file not found (every cohort needs patients.csv)"))
             tables[table] = pd.DataFrame()
             continue
-        frame, found = read_raw_table(path, specs[table], ignore_columns=ignore)
+        frame, found = read_raw_table(path, specs[table], ignore_columns=ignore, identifier_columns=policy, notes=notes)
         # Cells that failed to parse are NA, so the domain check adds only new findings.
         issues += sorted(found + validate_domains(frame, specs[table], str(path)), key=lambda i: (i.line or 0, i.column or ""))
         tables[table] = frame
@@ -727,7 +744,8 @@ def pseudonymise(patients: pd.DataFrame) -> pd.Series:
 
 def clean_cohort(raw_dir: str | Path, study: dict) -> CleanCohort:
     """Run the cleaning stage on one cohort folder; see the module docstring."""
-    tables, files = read_cohort(raw_dir, study)
+    notes: list[str] = []
+    tables, files = read_cohort(raw_dir, study, notes)
     patients, specimens, lines = tables["patients"], tables["specimens"], tables["treatment_lines"]
     index_date = study.get("index_date", "treatment_start_date")
     if index_date not in patients:
@@ -797,4 +815,5 @@ def clean_cohort(raw_dir: str | Path, study: dict) -> CleanCohort:
         exclusions=exclusions_frame,
         flow=flow,
         row_counts=counts_frame,
+        notes=notes,
     )

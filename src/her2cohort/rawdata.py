@@ -20,6 +20,7 @@ YAML (``variables:``), parsed with the same kinds.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 #: Cell values read as missing in every column (compared after stripping, case-insensitively).
@@ -148,11 +149,51 @@ TABLES: dict[str, tuple[ColumnSpec, ...]] = {
 #: Columns that identify a person and never leave the cleaning stage.
 IDENTIFIER_COLUMNS = frozenset({"patient_id", "specimen_id"})
 
-#: Column names that look like direct identifiers; refused in a raw table because
-#: nothing in the pipeline needs them and they must not travel further.
+#: Column names that look like direct identifiers (HIPAA Safe Harbor's names,
+#: addresses, birth dates, phone numbers, e-mail, record and insurance numbers):
+#: nothing in the pipeline needs them and they must not travel further. Compared
+#: after :func:`normalise_column_name`; see :func:`looks_like_direct_identifier`.
 DIRECT_IDENTIFIER_NAMES = frozenset(
-    {"name", "patient_name", "first_name", "last_name", "surname", "mrn", "medical_record_number", "date_of_birth", "dob", "birth_date", "address", "phone", "email", "ssn", "nhs_number"}
-)
+    {
+        "name", "full_name", "patient_name", "first_name", "given_name", "last_name", "family_name", "surname", "initials", "patient_initials",
+        "mrn", "medical_record_number", "medical_record_no", "record_number", "hospital_number", "hospital_id", "chart_number", "case_number",
+        "date_of_birth", "dob", "birth_date", "birthdate", "birthday", "birth_year", "year_of_birth",
+        "address", "street", "street_address", "home_address", "postcode", "post_code", "postal_code", "zip", "zip_code", "zipcode",
+        "phone", "phone_number", "telephone", "mobile", "mobile_number", "fax", "email", "e_mail", "email_address",
+        "ssn", "social_security_number", "nhs_number", "national_id", "insurance_number", "health_insurance_number", "passport_number",
+    }
+)  # fmt: skip
+
+#: What the cleaning stage does with a column that looks like a direct identifier
+#: (the study key ``identifier_columns``): ``refuse`` stops with an error naming
+#: the file and column; ``drop`` reads the file without it and says so in the
+#: clean log. Its value is never read in either case.
+IDENTIFIER_POLICIES = ("refuse", "drop")
+DEFAULT_IDENTIFIER_POLICY = "refuse"
+
+
+def normalise_column_name(column: str) -> str:
+    """``"Patient Name"``, ``"PatientName"``, ``"patient-name"`` -> ``"patient_name"``."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", column.strip())
+    return re.sub(r"[^a-z0-9]+", "_", spaced.lower()).strip("_")
+
+
+def looks_like_direct_identifier(column: str) -> bool:
+    """Whether a column name looks like a direct identifier of a person.
+
+    The name is normalised (case, spaces, dashes, camelCase) and compared with
+    :data:`DIRECT_IDENTIFIER_NAMES`, and also matched by its words: any name
+    with ``birth``, ``dob``, ``mrn``, ``ssn``, ``email``, ``phone``, ``address``
+    or ``postcode`` in it, or ``name`` together with ``patient``, ``first``,
+    ``last``, ``given``, ``family`` or ``full`` (``regimen_name`` is not one).
+    """
+    normal = normalise_column_name(column)
+    if normal in DIRECT_IDENTIFIER_NAMES:
+        return True
+    words = set(normal.split("_"))
+    if words & {"birth", "dob", "mrn", "ssn", "email", "phone", "telephone", "address", "postcode", "zip", "zipcode", "surname"}:
+        return True
+    return "name" in words and bool(words & {"patient", "first", "last", "given", "family", "full", "maiden"})
 
 
 def _kind_text(spec: ColumnSpec) -> str:
