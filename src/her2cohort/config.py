@@ -2,10 +2,18 @@
 
 ``snakemake.utils.validate`` stops at the first error and prints the whole
 schema; this names the file, the key path and what was wrong, for every error.
+A configuration file that cannot be read (missing, not UTF-8, not YAML, a key
+given twice, nested beyond reason) is reported by name and line, never with a
+traceback; so is an analysis parameter of the wrong type, before any job runs.
 """
 
 from __future__ import annotations
 
+import collections.abc
+import functools
+import inspect
+import types
+import typing
 from pathlib import Path
 
 import yaml
@@ -18,25 +26,79 @@ def _key_path(error) -> str:
     return ".".join(str(p) for p in error.absolute_path) or "(top level)"
 
 
-def schema_errors(data, schema_path: str | Path, file: str) -> list[str]:
-    """Every violation of the schema, as "file: at key 'a.b': message" lines."""
+@functools.lru_cache(maxsize=16)
+def _validator(schema_path: str, modified: float):
+    """The compiled validator of a schema file (read again when the file changes)."""
     import jsonschema
 
     schema = yaml.safe_load(Path(schema_path).read_text(encoding="utf-8"))
-    validator = jsonschema.Draft202012Validator(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+def schema_errors(data, schema_path: str | Path, file: str) -> list[str]:
+    """Every violation of the schema, as "file: at key 'a.b': message" lines."""
+    path = Path(schema_path).resolve()
+    validator = _validator(str(path), path.stat().st_mtime)
     messages = []
-    for error in sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]):
-        messages.append(f"{file}: at key '{_key_path(error)}': {error.message}")
+    try:
+        errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+        for error in errors:
+            message = error.message if len(error.message) <= 300 else error.message[:297] + "..."  # a 1 MB value stays readable
+            messages.append(f"{file}: at key '{_key_path(error)}': {message}")
+    except RecursionError:  # jsonschema recurses into the value to describe it
+        messages = [f"{file}: a value is nested too deeply to be configuration"]
     return messages
 
 
+class _StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser when installed: 7x faster
+    """PyYAML's safe loader, except that a mapping key given twice is an error.
+
+    PyYAML keeps the last of two equal keys silently, so a study that declares
+    ``inclusion:`` twice would lose the first list without a word.
+    """
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: dict = {}
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue  # keys merged in with << may be overridden: that is what merging is for
+        key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, collections.abc.Hashable) and key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key {key!r} appears twice (first on line {seen[key] + 1})", key_node.start_mark
+            )
+        if isinstance(key, collections.abc.Hashable):
+            seen[key] = key_node.start_mark.line
+    return yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
 def load_yaml(path: str | Path) -> dict:
-    """Read a YAML mapping; a file that is not one is reported by name."""
+    """Read a YAML mapping; a file that cannot be read or is not one is reported by name."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        raise ValueError(f"{path}: not valid YAML: {err}") from None
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise ValueError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise ValueError(f"{path}: is a folder, expected a YAML file") from None
+    except UnicodeDecodeError as err:
+        line = path.read_bytes()[: err.start].count(b"\n") + 1
+        raise ValueError(f"{path}, line {line}: not valid UTF-8; save the file as UTF-8") from None
+    try:
+        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 (a SafeLoader subclass)
+    except yaml.MarkedYAMLError as err:  # one line: file, line, column (1-based) and what is wrong
+        mark = err.problem_mark or err.context_mark
+        where = f"{path}, line {mark.line + 1}, column {mark.column + 1}" if mark else str(path)
+        what = "; ".join(str(p) for p in (err.context, err.problem) if p)
+        raise ValueError(f"{where}: not valid YAML: {what}") from None
+    except yaml.YAMLError as err:  # e.g. a control character: PyYAML's message, on one line
+        raise ValueError(f"{path}: not valid YAML: {' '.join(str(err).split())}") from None
+    except RecursionError:
+        raise ValueError(f"{path}: nested too deeply to be a configuration file") from None
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a mapping of keys to values at the top level")
     return data
@@ -49,10 +111,121 @@ def load_study(path: str | Path, schema_dir: str | Path = SCHEMA_DIR) -> dict:
     problems = schema_errors(study, Path(schema_dir) / "study.schema.yaml", str(path))
     if not problems and study["study"] != path.stem:
         problems.append(f"{path}: at key 'study': {study['study']!r} must equal the file name {path.stem!r}")
+    if not problems:
+        problems += raw_dir_errors(study, str(path), Path(schema_dir).resolve().parents[1])
+        problems += identifier_variable_errors(study, str(path))
     if not problems and study.get("analyses"):
-        from her2cohort.analyses import check_analyses  # imports the statistics: only when needed
+        from her2cohort.analyses import CATALOGUE, check_analyses  # imports the statistics: only when needed
 
         problems += check_analyses(study["analyses"], str(path))
+        if not problems:
+            problems += analysis_param_errors(study["analyses"], CATALOGUE, str(path))
     if problems:
         raise ValueError("\n".join(problems))
     return study
+
+
+def raw_dir_errors(study: dict, where: str, root: Path) -> list[str]:
+    """``raw_dir`` must be a folder (relative to the project folder ``root``, where Snakemake runs)."""
+    raw_dir = study["raw_dir"]
+    shown = raw_dir if len(raw_dir) <= 80 else raw_dir[:77] + "..."
+    try:
+        found = (root / raw_dir).is_dir()
+    except OSError as err:  # e.g. a name longer than the file system allows
+        return [f"{where}: at key 'raw_dir': {shown!r} cannot be a folder: {err.strerror}"]
+    return [] if found else [f"{where}: at key 'raw_dir': folder {shown!r} not found (relative to {root})"]
+
+
+def identifier_variable_errors(study: dict, where: str) -> list[str]:
+    """A study variable named like a direct identifier (``dob``, ``patient_name``) is refused:
+    declaring it would make cleaning read and pass on what ``identifier_columns`` keeps out."""
+    from her2cohort.rawdata import looks_like_direct_identifier
+
+    return [
+        f"{where}: at key 'variables.{index}': {variable['name']!r} looks like a direct identifier; "
+        "the pipeline does not read such columns (see identifier_columns)"
+        for index, variable in enumerate(study.get("variables", []))
+        if looks_like_direct_identifier(variable["name"])
+    ]
+
+
+# ---------------------------------------------------------------------------
+# Analysis parameters against the catalogue functions' annotations
+# ---------------------------------------------------------------------------
+
+
+def _describe(hint) -> str:
+    if hint is type(None):
+        return "null"
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(dict.fromkeys(_describe(a) for a in args))
+    if origin is typing.Literal:
+        return "one of " + ", ".join(repr(a) for a in args)
+    if origin in (list, tuple, collections.abc.Sequence) and args and args[0] is not typing.Any:
+        plural = {"text": "text", "a number": "numbers", "a whole number": "whole numbers", "true or false": "true/false values"}
+        return f"a list of {plural.get(_describe(args[0]), _describe(args[0]))}"
+    if origin in (dict, collections.abc.Mapping):
+        return "a mapping"
+    if origin in (list, tuple, collections.abc.Sequence) or hint in (list, tuple, collections.abc.Sequence):
+        return "a list of values (text, numbers, true/false)"
+    if hint in (dict, collections.abc.Mapping):
+        return "a mapping"
+    names = {str: "text", float: "a number", int: "a whole number", bool: "true or false"}
+    return names.get(hint, getattr(hint, "__name__", str(hint)))
+
+
+def _fits(value, hint) -> bool:
+    """Whether a YAML value can be the argument of a parameter annotated ``hint``
+    (classes YAML cannot produce, such as a data frame, never fit)."""
+    if hint is typing.Any or hint is inspect.Parameter.empty:
+        return True
+    if hint is type(None) or hint is None:
+        return value is None
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_fits(value, a) for a in args)
+    if origin is typing.Literal:
+        return value in args
+    if origin in (list, tuple, collections.abc.Sequence) or hint in (list, tuple, collections.abc.Sequence):
+        if not isinstance(value, list):
+            return False
+        if not args or args[0] is typing.Any:  # an untyped list is one of levels: YAML scalars
+            return all(v is None or isinstance(v, (str, int, float, bool)) for v in value)
+        return all(_fits(v, args[0]) for v in value)
+    if origin in (dict, collections.abc.Mapping) or hint in (dict, collections.abc.Mapping):
+        return isinstance(value, dict)
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is str:
+        return isinstance(value, str)
+    if isinstance(hint, type):
+        return isinstance(value, hint)
+    return True  # an annotation this check does not know: leave it to the function
+
+
+def analysis_param_errors(analyses: list[dict], catalogue: dict, where: str) -> list[str]:
+    """Parameters whose YAML value cannot have the type the catalogue function declares
+    (``covariates: 5``, ``conf_level: "high"``), named by analysis, variant and parameter."""
+    problems = []
+    for index, analysis in enumerate(analyses):
+        function = catalogue[analysis["type"]]
+        try:
+            hints = typing.get_type_hints(function)
+        except Exception:  # noqa: BLE001 (unresolvable annotations: nothing to check against)
+            continue
+        # the params once, then what each variant changes
+        for variant, params in {None: analysis.get("params", {}), **analysis.get("variants", {})}.items():
+            for name, value in params.items():
+                hint = hints.get(name, inspect.Parameter.empty)
+                if not _fits(value, hint):
+                    which = f" variant {variant!r}" if variant else ""
+                    shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+                    problems.append(f"{where}: analyses[{index}] ({analysis['id']}){which}: parameter {name!r} must be {_describe(hint)}, got {shown}")
+    return problems
