@@ -34,7 +34,7 @@ Where Python's defaults differ from R:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -142,6 +142,8 @@ def _levels(values: pd.Series, levels: Sequence | None, name: str) -> list:
             return list(values.cat.categories)
         return sorted(pd.unique(values))
     levels = list(levels)
+    if not all(isinstance(level, Hashable) for level in levels):
+        raise StatisticsError(f"levels of {name!r} must be values (text, numbers, true/false), got {levels}")
     if len(set(levels)) != len(levels):
         raise StatisticsError(f"levels of {name!r} must be unique: {levels}")
     unknown = sorted(set(pd.unique(values)) - set(levels), key=str)

@@ -28,7 +28,7 @@ their df, and ``homogeneity`` keeps k - 1 df when the covariance is singular
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from typing import Any
 
 import numpy as np
@@ -76,6 +76,8 @@ def shift_table(
         else:
             levels = sorted(set(first.dropna()) | set(second.dropna()))
     levels = list(levels)
+    if not all(isinstance(level, Hashable) for level in levels):
+        raise StatisticsError(f"levels must be values (text, numbers, true/false), got {levels}")
     if len(set(levels)) != len(levels):
         raise StatisticsError(f"levels must be unique: {levels}")
     known = set(levels)

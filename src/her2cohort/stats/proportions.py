@@ -185,6 +185,8 @@ def proportion_table(
     else:
         levels = list(group_levels) if group_levels is not None else sorted(pd.unique(data[group]))
         groups = [(level, data[data[group] == level]) for level in levels]
+        if not groups:  # no record with a group value, and no declared level: one NA row says so
+            groups = [("overall", data)]
     frames = []
     for level, subset in groups:
         n = len(subset)

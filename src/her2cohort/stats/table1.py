@@ -63,6 +63,8 @@ class Variable:
             return spec
         if isinstance(spec, str):
             return Variable(spec)
+        if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
+            raise StatisticsError(f"a variable is a column name or a mapping with a 'name', not {spec!r}")
         known = {"name", "kind", "label", "levels", "missing_label", "test"}
         return Variable(**{k: v for k, v in spec.items() if k in known}, extra={k: v for k, v in spec.items() if k not in known})
 
