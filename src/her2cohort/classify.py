@@ -183,7 +183,8 @@ def ish_status(specimens: pd.DataFrame, guideline: str) -> pd.Series:
     elif guideline == "asco_cap_2018":
         status = ish_status_asco_cap_2018(ratio, copies, col("ihc_score"), col("ish_ratio_recount"), col("her2_copies_recount"))
     elif guideline == "asco_cap_at_diagnosis":
-        release = col("asco_cap_release")
+        # the release is a year label; a CSV round trip (cleaned specimens.csv) reads it as a number
+        release = pd.to_numeric(col("asco_cap_release"), errors="coerce").map(lambda year: None if pd.isna(year) else str(int(year)))
         by_release = {
             "2007": ish_status_asco_cap_2007(ratio),
             "2013": ish_status_asco_cap_2013(ratio, copies),

@@ -12,7 +12,9 @@ Youden cutoff marked), ``forest`` (ratios with CIs on a log axis), ``swimmer``
 (treatment lines, :mod:`her2cohort.render.swimmer`), ``transitions`` (shift heat
 map and alluvial chart, :mod:`her2cohort.render.transitions`), ``waterfall`` and
 ``dot_plot`` (depth of response, :mod:`her2cohort.render.waterfall`),
-``count_scatter`` (survival against a count, :mod:`her2cohort.render.count_scatter`).
+``count_scatter`` (survival against a count, :mod:`her2cohort.render.count_scatter`),
+``alluvial`` (:mod:`her2cohort.render.alluvial`), ``flow`` (CONSORT flow diagram,
+:mod:`her2cohort.render.flow_diagram`), ``grouped_bar`` (:mod:`her2cohort.render.grouped_bar`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ from her2cohort.render.swimmer import swimmer
 from her2cohort.render.transitions import transitions
 from her2cohort.render.waterfall import dot_plot, waterfall
 from her2cohort.render.count_scatter import count_scatter
+from her2cohort.render.alluvial import alluvial
+from her2cohort.render.flow_diagram import flow
+from her2cohort.render.grouped_bar import grouped_bar
 from her2cohort.render.tables import format_estimate_ci, format_p
 
 
@@ -154,4 +159,4 @@ def forest(sources: Sources, spec: Mapping):
     return figure, {"estimates": table}
 
 
-FIGURES: dict[str, Callable] = {"km": km, "paired": paired, "roc": roc, "forest": forest, "swimmer": swimmer, "transitions": transitions, "waterfall": waterfall, "dot_plot": dot_plot, "count_scatter": count_scatter}
+FIGURES: dict[str, Callable] = {"km": km, "paired": paired, "roc": roc, "forest": forest, "swimmer": swimmer, "transitions": transitions, "waterfall": waterfall, "dot_plot": dot_plot, "count_scatter": count_scatter, "alluvial": alluvial, "flow": flow, "grouped_bar": grouped_bar}

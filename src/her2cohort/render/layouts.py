@@ -25,6 +25,9 @@ Layouts:
 ``hazard_ratios``
     Cox hazard ratios, covariates by rows and an HR (95% CI) and p column per
     endpoint: :mod:`her2cohort.render.hazard_table`.
+``baseline_row_percent``, ``shift_matrix``
+    Table 1 with row percentages (:mod:`her2cohort.render.row_percentages`) and
+    before x after matrices (:mod:`her2cohort.render.shift_matrix`).
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ from her2cohort.replication.selectors import canonical
 from her2cohort.render.tables import DASH, format_estimate_ci, format_n_percent, format_number, format_p
 from her2cohort.render.listing import listing, tests_table
 from her2cohort.render.hazard_table import hazard_ratios
+from her2cohort.render.row_percentages import baseline_row_percent
+from her2cohort.render.shift_matrix import shift_matrix
 
 #: statistic symbols as journals print them
 STATISTIC_SYMBOLS = {"chi2": "\u03c7\u00b2", "Z": "z", "z": "z", "W": "W", "V": "V", "H": "H", "U": "U"}
@@ -233,4 +238,6 @@ LAYOUTS: dict[str, Callable[[Reader, Mapping], tuple[pd.DataFrame, pd.DataFrame]
     "listing": listing,
     "tests": tests_table,
     "hazard_ratios": hazard_ratios,
+    "baseline_row_percent": baseline_row_percent,
+    "shift_matrix": shift_matrix,
 }

@@ -1,0 +1,88 @@
+"""CONSORT-style flow diagram of patients from the registry to the analysed cohort.
+
+The figure type ``flow`` draws the cleaning stage's flow table
+(``results/{study}/clean/flow.csv``: step, label, n_remaining, n_excluded,
+reason): a box per step down the page (the registry first, then the patients
+left after each inclusion step), an arrow between them, and beside each arrow a
+box with the patients that step excluded and why (drawn even when it excluded
+nobody, so the diagram shows every criterion applied). ``notes`` are printed
+under the diagram (criteria of the paper that the export makes moot, or that
+classification handles). The last box is the analysed cohort.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from her2cohort.render.charts import width_of
+from her2cohort.render.figures import STYLE, TWO_COLUMNS
+
+FONT = 7
+LINE = FONT * 1.35 / 72  # inches per text line
+PAD = 0.07  # inches around the text inside a box
+
+
+def _box(axis, x: float, y_top: float, width: float, text: str, wrap: int, align: str = "center") -> float:
+    """A box of ``width`` inches whose top edge is at ``y_top``, holding ``text``
+    wrapped at ``wrap`` characters; returns the box's bottom edge."""
+    lines = [part for paragraph in text.split("\n") for part in (textwrap.wrap(paragraph, wrap) or [""])]
+    height = len(lines) * LINE + 2 * PAD
+    axis.add_patch(plt.Rectangle((x - width / 2, y_top - height), width, height, fill=False, linewidth=0.7, edgecolor="black"))
+    anchor = x if align == "center" else x - width / 2 + PAD
+    axis.text(anchor, y_top - height / 2, "\n".join(lines), ha=align, va="center", fontsize=FONT, linespacing=1.2)
+    return y_top - height
+
+
+def flow_figure(flow: pd.DataFrame, *, analysed_label: str = "Analysed", notes: Sequence[str] = (), width: float = TWO_COLUMNS):
+    """The flow table as boxes and arrows (see the module docstring); width in inches."""
+    flow = flow.sort_values("step").reset_index(drop=True)
+    main_x, main_width = width * 0.32, width * 0.5
+    side_x, side_width = width * 0.79, width * 0.36
+    wrap_main, wrap_side = int(main_width / (FONT * 0.55 / 72)), int(side_width / (FONT * 0.55 / 72))
+    with plt.rc_context(STYLE):
+        figure = plt.figure(figsize=(width, 10))  # resized to the drawing below
+        axis = figure.add_axes((0, 0, 1, 1))
+        y = 10.0 - 0.05
+        first = flow.iloc[0]
+        y = _box(axis, main_x, y, main_width, f"{first['label']}\n(n = {int(first['n_remaining'])})", wrap_main)
+        for index in range(1, len(flow)):
+            step = flow.iloc[index]
+            excluded = f"Excluded (n = {int(step['n_excluded'])}): {step['reason']}"
+            side_height = len(textwrap.wrap(excluded, wrap_side)) * LINE + 2 * PAD
+            # the arrow between two main boxes is long enough for the exclusion box beside it
+            arrow_gap = max(0.42, side_height + 0.16)
+            branch = y - arrow_gap / 2
+            axis.annotate("", xy=(main_x, y - arrow_gap), xytext=(main_x, y), arrowprops={"arrowstyle": "-|>", "linewidth": 0.7, "color": "black", "shrinkA": 0, "shrinkB": 0})
+            side_top = branch + side_height / 2
+            axis.plot([main_x, side_x - side_width / 2], [branch, branch], color="black", linewidth=0.7)
+            _box(axis, side_x, side_top, side_width, excluded, wrap_side, align="left")
+            last = index == len(flow) - 1
+            label = f"{analysed_label}: {step['label']}" if last else step["label"]
+            y = _box(axis, main_x, y - arrow_gap, main_width, f"{label}\n(n = {int(step['n_remaining'])})", wrap_main)
+        if notes:
+            y -= 0.15
+            wrapped = [textwrap.fill(note, int(width / (FONT * 0.5 / 72))) for note in notes]
+            text = "\n".join(wrapped)
+            axis.text(0.05, y, text, ha="left", va="top", fontsize=FONT - 0.5, linespacing=1.25)
+            y -= (text.count("\n") + 1) * (FONT - 0.5) * 1.25 / 72
+        bottom = y - 0.05
+        height = 10.0 - bottom
+        figure.set_size_inches(width, height)
+        axis.set_position((0, 0, 1, 1))
+        axis.set_xlim(0, width)
+        axis.set_ylim(bottom, 10.0)
+        axis.axis("off")
+    return figure
+
+
+def flow(sources, spec: Mapping):
+    """Figure type ``flow``: the study's flow table; ``notes`` (list of text) under it,
+    ``title`` as the label of the analysed box's prefix (default "Analysed")."""
+    if sources.flow is None or sources.flow.empty:
+        raise ValueError("the flow table (clean/flow.csv) is empty")
+    figure = flow_figure(sources.flow, analysed_label=spec.get("title", "Analysed"), notes=spec.get("notes", []), width=width_of(spec.get("width", "two_columns")))
+    return figure, {"flow": sources.flow.reset_index(drop=True)}
