@@ -82,8 +82,8 @@ def assert_recounted(
 
 
 def round_half_up(value: float, decimals: int) -> Decimal:
-    """Round as journals (and R's sprintf on exact ties) print: 31.25 -> 31.3, not
-    Python's round-half-to-even 31.2."""
+    """Round half up as journals print: 31.25 -> 31.3, not Python's (or R's sprintf's)
+    round-half-to-even 31.2."""
     return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 

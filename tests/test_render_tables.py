@@ -31,6 +31,9 @@ def test_p_values_print_as_journals_print_them(p, printed):
 
 def test_counts_medians_and_intervals():
     assert format_n_percent(26, 76.47) == "26 (76.5)"
+    # exact ties round half up as journals print (Python and R's sprintf give 31.2, 81.2)
+    assert format_n_percent(5, 100 * 5 / 16) == "5 (31.3)"
+    assert format_n_percent(39, 100 * 39 / 48) == "39 (81.3)"
     assert format_median_range(57, 29, 79) == "57 (29\u201379)"
     assert format_median_range(5.41, 1.2, 12.3, 2) == "5.41 (1.20\u201312.30)"
     assert format_estimate_ci(29.3, 20.5, math.nan, 1) == "29.3 (20.5\u2013NR)"

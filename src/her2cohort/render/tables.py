@@ -11,6 +11,7 @@ Formats (the conventions of the source journals):
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Sequence
 
@@ -26,13 +27,23 @@ def format_p(p: float, decimals: int = 3) -> str:
     floor = 10 ** -decimals
     if p < floor:
         return f"< {floor:.{decimals}f}"
-    return f"{p:.{decimals}f}"
+    return _half_up(p, decimals)
+
+
+def _half_up(value: float, decimals: int) -> str:
+    """Round the exact binary value half up, as journals print: 31.25 -> 31.3 (Python's
+    and C's printf, R's sprintf included, give 31.2: ties to even), while 0.0465, whose
+    double lies just below the tie, stays 0.046 as every rounding gives."""
+    quantum = Decimal(1).scaleb(-decimals)
+    return str(Decimal(float(value)).quantize(quantum, rounding=ROUND_HALF_UP))
 
 
 def format_number(value: float, decimals: int = 1) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return DASH
-    return f"{value:.{decimals}f}"
+    if math.isinf(value):
+        return "∞" if value > 0 else "-∞"
+    return _half_up(value, decimals)
 
 
 def format_n_percent(n: int, percent: float, decimals: int = 1) -> str:

@@ -1,7 +1,7 @@
 """Agreement at the printed precision, and the tolerances of reconstruction-dependent numbers.
 
 A printed number is reproduced when the pipeline's value, rounded half up to
-the printed decimals (as journals and R's ``sprintf`` print), equals it; a
+the printed decimals (half up, as journals print), equals it; a
 printed bound (``p < 0.001``) is reproduced when the value lies on its side.
 
 A number that depends on the reconstructed continuous or survival data, which
@@ -41,7 +41,8 @@ Z95 = float(norm.ppf(0.975))
 
 
 def round_half_up(value: float, decimals: int) -> Decimal:
-    """31.25 -> 31.3 (journals, R's sprintf on exact ties), not Python's 31.2."""
+    """Half up on the decimal the value prints as: 31.25 -> 31.3, as journals print
+    (Python's format and R's sprintf round exact ties to even: 31.2)."""
     return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
 
 
