@@ -22,7 +22,7 @@ with user_errors(smk.log[0]):
         raise StudyConfigError(str(err)) from None
     tables = Tables(Path(smk.input.stats), flow=read_table(smk.input.flow), guideline=guideline_thresholds(study["her2_guideline"]))
     checks = consistency_checks(study["study"], published["numbers"], mapping.get("consistency"), same_quantity_groups(mapping))
-    variants = {name: params for analysis in study.get("analyses", []) for name, params in analysis.get("variants", {}).items()}
+    variants = {analysis["id"]: analysis.get("variants", {}) for analysis in study.get("analyses", [])}
     try:
         report = audit(study["study"], published, mapping, tables, checks, variants)
     except ValueError as err:

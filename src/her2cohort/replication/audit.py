@@ -69,6 +69,12 @@ def load_mapping(path: str | Path, published: Mapping[str, Any], schema_dir: str
     return mapping
 
 
+def _sources(entry: Mapping) -> list[str]:
+    """The analyses an entry reads."""
+    selectors = entry["with"].values() if "compute" in entry else [entry]
+    return list(dict.fromkeys(selector["from"] for selector in selectors))
+
+
 def _investigation(tables: Tables, entry: Mapping, published_entry: Mapping, variants: Mapping[str, Mapping]) -> str:
     tried = []
     for variant in entry.get("investigate", []):
@@ -77,7 +83,8 @@ def _investigation(tables: Tables, entry: Mapping, published_entry: Mapping, var
         except SelectionError as err:
             tried.append(f"{variant}: {err}")
             continue
-        params = variants.get(variant)
+        # variants are declared per analysis: describe the one this entry reads
+        params = next((variants[a][variant] for a in _sources(entry) if variant in variants.get(a, {})), None)
         described = f"{variant} ({', '.join(f'{k}={v}' for k, v in params.items())})" if params else variant
         verdict = "matches" if agrees(value, published_entry) else "does not match"
         tried.append(f"{described}: {shown(value, published_entry['precision'] + 1)} ({verdict})")
@@ -91,7 +98,7 @@ def judge(
     published: Mapping[str, Mapping],
     inconsistencies: Mapping[str, list[str]],
     tables: Tables,
-    variants: Mapping[str, Mapping],
+    variants: Mapping[str, Mapping[str, Mapping]],
 ) -> tuple[str, str]:
     """The status of one published number and its explanation."""
     location = published_entry["location"]
@@ -105,12 +112,12 @@ def judge(
     found = inconsistencies.get(location, [])
     if "tolerance" in entry:
         ok, stated = check(entry["tolerance"], value, published_entry, published, lambda selector: select(tables, selector))
-        parts = [f"reconstruction-dependent: {entry['why']}", stated, *found, investigation]
+        parts = [entry["why"], stated, *found, investigation, note]
         return ("within_tolerance" if ok else "not_reproduced"), "; ".join(filter(None, parts))
     if "discrepant" in entry or found:
-        parts = [mismatch, entry.get("discrepant", ""), *(f"internal check: {f}" for f in found), investigation]
+        parts = [mismatch, entry.get("discrepant", ""), *(f"internal check: {f}" for f in found), investigation, note]
         return "discrepant", "; ".join(filter(None, parts))
-    parts = [f"{UNEXPLAINED}: {mismatch}", entry.get("why", ""), investigation]
+    parts = [f"{UNEXPLAINED}: {mismatch}", entry.get("why", ""), investigation, note]
     return "not_reproduced", "; ".join(filter(None, parts))
 
 
@@ -120,9 +127,13 @@ def audit(
     mapping: Mapping[str, Any],
     tables: Tables,
     consistency: pd.DataFrame,
-    variants: Mapping[str, Mapping] | None = None,
+    variants: Mapping[str, Mapping[str, Mapping]] | None = None,
 ) -> pd.DataFrame:
-    """One row per published number, in the published file's order."""
+    """One row per published number, in the published file's order.
+
+    ``variants``: analysis id -> variant name -> the parameters it overrides (to describe
+    the investigation).
+    """
     by_location = {entry["location"]: entry for entry in published["numbers"]}
     inconsistencies: dict[str, list[str]] = {}
     for row in consistency.itertuples():
