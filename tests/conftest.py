@@ -10,6 +10,10 @@ import pytest
 
 from her2cohort.config import load_study
 
+# Whole-pipeline scenarios of the robustness tests, started in the background
+# once collection ends (tests/pipeline_runs.py).
+pytest_plugins = ["pipeline_runs"]
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_RAW = ROOT / "data" / "raw" / "example"
 EXAMPLE_STUDY = ROOT / "config" / "studies" / "example.yaml"
