@@ -18,7 +18,7 @@ help:
 	@echo "make fmt          format the workflow with snakefmt"
 	@echo "make cohorts      rebuild the reconstructed cohorts in data/raw/ from data/published/"
 	@echo "make r-fixtures   regenerate the R reference values in tests/fixtures/r (needs R)"
-	@echo "make bench        run the benchmarks (benchmarks/README.md; bench-scale, bench-r for one; minutes to an hour)"
+	@echo "make bench        run the benchmarks (benchmarks/README.md; bench-pipeline, bench-scale, bench-r for one; minutes to an hour)"
 	@echo "make replication-fixtures  run, then record the reviewed replication statuses in tests/fixtures/replication"
 	@echo "make slurm-check  run the pipeline on a throw-away one-node Slurm (root; installs slurm-wlm) and compare with a local run"
 	@echo "make clean-results  delete results/ and logs/"
@@ -76,9 +76,12 @@ slurm-check: $(STAMP)
 
 # Benchmarks (speed, memory; benchmarks/README.md): on demand, never part of `make test`.
 # BENCH_ARGS passes options to one benchmark, e.g. make bench-scale BENCH_ARGS="--sizes 1000,10000".
-.PHONY: bench bench-scale bench-r
+.PHONY: bench bench-pipeline bench-scale bench-r
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py all
+
+bench-pipeline: $(STAMP)
+	$(BIN)/python benchmarks/run.py pipeline $(BENCH_ARGS)
 
 bench-scale: $(STAMP)
 	$(BIN)/python benchmarks/run.py scale $(BENCH_ARGS)

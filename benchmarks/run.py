@@ -18,6 +18,7 @@ import sys
 
 #: name -> (module, one-line description), in the order ``all`` runs them.
 BENCHMARKS = {
+    "pipeline": ("pipeline", "whole pipeline in a scratch copy: cold run, no-op re-run, one figure / one raw cell changed"),
     "scale": ("scale", "stages on synthetic cohorts of 10^3..10^6 patients: time, memory, growth"),
     "versus_r": ("versus_r", "the same analyses in Python and in R (survival, pROC), timed in one run"),
 }
