@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from conftest import EXAMPLE_STUDY, ROOT
-from her2cohort.config import load_study, schema_errors
+from her2cohort.config import RULE_STUDY_KEYS, STUDY_KEYS_NOT_IN_PARAMS, load_study, schema_errors
 
 SCHEMAS = ROOT / "config" / "schemas"
 
@@ -73,3 +73,39 @@ def test_config_yaml_errors_name_the_key():
     errors = schema_errors({"studies": ["Bad-Name"], "extra": 1}, SCHEMAS / "config.schema.yaml", "config/config.yaml")
     assert any("at key 'studies.0'" in e for e in errors)
     assert any("'extra' was unexpected" in e for e in errors)
+
+
+def test_every_study_key_is_given_to_the_rules_that_read_it_or_to_none():
+    # a key added to the schema must be placed: in the params of the rules that
+    # read it, or among those no rule script reads (else a rule would not see it)
+    schema = yaml.safe_load((SCHEMAS / "study.schema.yaml").read_text())
+    placed = {key for keys in RULE_STUDY_KEYS.values() for key in keys}
+    assert set(schema["properties"]) == placed | set(STUDY_KEYS_NOT_IN_PARAMS)
+    assert not placed & set(STUDY_KEYS_NOT_IN_PARAMS)
+
+
+@pytest.mark.parametrize("rule", sorted(RULE_STUDY_KEYS))
+def test_a_rule_script_reads_only_the_study_keys_of_its_params(rule):
+    import re
+
+    script = (ROOT / "scripts" / f"{rule}.py").read_text()
+    read = set(re.findall(r"study\[\"(\w+)\"\]|study\.get\(\"(\w+)\"", script))
+    assert {key for pair in read for key in pair if key} <= set(RULE_STUDY_KEYS[rule])
+
+
+def test_analysis_check_is_skipped_for_a_file_already_verified_with_this_library(tmp_path):
+    from her2cohort.config import _verified_marker
+
+    path = tmp_path / "example.yaml"
+    path.write_bytes(EXAMPLE_STUDY.read_bytes().replace(b"raw_dir: data/raw/example", f"raw_dir: {ROOT / 'data/raw/example'}".encode()))
+    verified = tmp_path / "verified"
+    load_study(path, verified=verified)
+    marker = _verified_marker(verified, path.read_bytes())
+    assert marker.exists() and len(list(verified.iterdir())) == 1
+    # an edit changes the name: the edited file is checked again (and fails here)
+    study = yaml.safe_load(path.read_text())
+    study["analyses"][0]["params"]["no_such_parameter"] = 1
+    path.write_text(yaml.safe_dump(study, sort_keys=False))
+    with pytest.raises(ValueError, match="no_such_parameter"):
+        load_study(path, verified=verified)
+    assert len(list(verified.iterdir())) == 1

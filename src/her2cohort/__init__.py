@@ -11,3 +11,20 @@ The library never reads Snakemake objects; the rule scripts in ``scripts/`` do.
 """
 
 __version__ = "0.1.0"
+
+
+def library_checksum() -> str:
+    """SHA-256 (16 hex digits) of the library's source: the ``.py`` files of the
+    package that is imported (editable install or site-packages), by path and
+    content. Rules whose results depend on the library take it as a param, so
+    Snakemake re-runs them when the library changes (Snakemake tracks a rule's
+    own script, not the modules the script imports)."""
+    import hashlib
+    from pathlib import Path
+
+    package = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]

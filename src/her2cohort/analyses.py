@@ -112,15 +112,36 @@ def prepare(data: pd.DataFrame, derive: dict[str, str] | None, where: str | None
     frame = data.copy()
     for name, expression in (derive or {}).items():
         try:
-            frame[name] = frame.eval(expression, engine="python")
+            frame[name] = evaluate(frame, expression)
         except Exception as err:  # the expression is the user's: say which failed
             raise StudyConfigError(f"{label}: derive {name}: {expression!r} failed: {err}") from None
     if where:
         try:
-            frame = frame.query(where, engine="python")
+            rows = evaluate(frame, where)
+            frame = frame.loc[rows]
         except Exception as err:
             raise StudyConfigError(f"{label}: where {where!r} failed: {err}") from None
     return frame
+
+
+def evaluate(frame: pd.DataFrame, expression: str):
+    """``frame.eval(expression, engine="python")``, given only the columns the
+    expression can name (those whose name occurs in its text).
+
+    ``DataFrame.eval`` builds a Series of every column for each expression and
+    looks up the frame's dtypes once per column, quadratic in the number of
+    columns: 740 expressions on a 130-column analysis set took 8 of the 13
+    seconds of one study's analyses. Backtick-quoted names (a column with a
+    space) resolve as in ``DataFrame.eval``.
+    """
+    from pandas.core.computation.parsing import clean_column_name
+
+    columns = {
+        clean_column_name(name): frame[name]
+        for name in frame.columns
+        if isinstance(name, str) and name in expression
+    }
+    return pd.eval(expression, engine="python", resolvers=(columns,), target=frame)
 
 
 def with_patient_columns(lines: pd.DataFrame, patients: pd.DataFrame) -> pd.DataFrame:

@@ -21,6 +21,21 @@ import yaml
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "config" / "schemas"
 
 
+#: The top-level keys of a study's YAML that each rule's script reads (the rule
+#: passes only these as its ``study`` param: Snakemake re-runs a job when its
+#: params change, so an edit re-runs only the rules that read the edited key).
+RULE_STUDY_KEYS = {
+    "clean": ("study", "variables", "ignore_columns", "identifier_columns", "index_date", "inclusion", "registry_label", "endpoints", "intervals", "her2_guideline"),
+    "classify": ("study", "her2_guideline", "comparison", "line_columns"),
+    "analyses": ("study", "analyses", "derive"),
+    "tables": ("study", "tables"),
+    "figures": ("study", "figures"),
+    "replication": ("study", "her2_guideline", "analyses"),  # the analyses' variants; the guideline's cutoffs
+}
+#: Keys no rule script reads: descriptive, or files the rules take as inputs.
+STUDY_KEYS_NOT_IN_PARAMS = ("title", "source", "software", "raw_dir", "published", "replication")
+
+
 def _key_path(error) -> str:
     # An unknown key is named in the message; the path is that of its parent.
     return ".".join(str(p) for p in error.absolute_path) or "(top level)"
@@ -104,9 +119,18 @@ def load_yaml(path: str | Path) -> dict:
     return data
 
 
-def load_study(path: str | Path, schema_dir: str | Path = SCHEMA_DIR) -> dict:
-    """Read and check config/studies/{study}.yaml; raise ValueError listing every problem."""
+def load_study(path: str | Path, schema_dir: str | Path = SCHEMA_DIR, verified: str | Path | None = None) -> dict:
+    """Read and check config/studies/{study}.yaml; raise ValueError listing every problem.
+
+    ``verified``: a folder of markers, one per study file whose analyses passed
+    the parameter check, named by the SHA-256 of the file's bytes and of the
+    library's source (:func:`her2cohort.library_checksum`). The check imports
+    every statistics module (scipy, statsmodels, lifelines: two seconds); with
+    a marker it is skipped, so a dry run of an unchanged study stays fast. Any
+    edit to the file or to the library changes the name, so the check runs.
+    """
     path = Path(path)
+    raw = path.read_bytes() if path.is_file() else b""
     study = load_yaml(path)
     problems = schema_errors(study, Path(schema_dir) / "study.schema.yaml", str(path))
     if not problems and study["study"] != path.stem:
@@ -114,15 +138,31 @@ def load_study(path: str | Path, schema_dir: str | Path = SCHEMA_DIR) -> dict:
     if not problems:
         problems += raw_dir_errors(study, str(path), Path(schema_dir).resolve().parents[1])
         problems += identifier_variable_errors(study, str(path))
-    if not problems and study.get("analyses"):
+    marker = _verified_marker(verified, raw) if verified is not None else None
+    if not problems and study.get("analyses") and not (marker and marker.exists()):
         from her2cohort.analyses import CATALOGUE, check_analyses  # imports the statistics: only when needed
 
         problems += check_analyses(study["analyses"], str(path))
         if not problems:
             problems += analysis_param_errors(study["analyses"], CATALOGUE, str(path))
+        if not problems and marker is not None:
+            try:
+                marker.parent.mkdir(parents=True, exist_ok=True)
+                marker.touch()
+            except OSError:  # a read-only checkout: the check simply runs each time
+                pass
     if problems:
         raise ValueError("\n".join(problems))
     return study
+
+
+def _verified_marker(folder: str | Path, study_bytes: bytes) -> Path:
+    import hashlib
+
+    from her2cohort import library_checksum
+
+    digest = hashlib.sha256(study_bytes + library_checksum().encode()).hexdigest()
+    return Path(folder) / digest
 
 
 def raw_dir_errors(study: dict, where: str, root: Path) -> list[str]:

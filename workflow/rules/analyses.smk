@@ -15,7 +15,7 @@ rule analyses:
     conda:
         "../../environment.yml"
     params:
-        study=study_config,
+        study=study_config("analyses"),
         library=LIBRARY,
     script:
         "../../scripts/analyses.py"

@@ -1,12 +1,12 @@
 # Helpers shared by the rule files.
 
-import hashlib
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from her2cohort import config as config_io
+from her2cohort import library_checksum
 
 
 def check_config(config):
@@ -27,29 +27,20 @@ def load_study(name):
         )
     schemas = Path(workflow.basedir) / "config" / "schemas"
     try:
-        study = config_io.load_study(path, schemas)
+        # analyses that passed their parameter check with this library are not
+        # checked again (the check imports the statistics: seconds of each dry run)
+        study = config_io.load_study(
+            path, schemas, verified=Path(".snakemake/her2cohort/verified")
+        )
     except ValueError as err:
         raise WorkflowError(str(err))
-    validate(study, str(schemas / "study.schema.yaml"))  # Snakemake's own check, on top
+    # Not snakemake.utils.validate on top, as for config/config.yaml: it re-reads
+    # the schema with the pure-Python YAML parser on each call (0.1 s a study on
+    # every dry run) and would only repeat the check above, which lists every error.
     return study
 
 
-def library_checksum():
-    """SHA-256 of the library's source: a rule whose results depend on the library
-    takes it as a param, so that Snakemake re-runs it when the library changes
-    (Snakemake tracks a rule's own script, not the modules the script imports)."""
-    import her2cohort
-
-    # the package the jobs import (editable install or site-packages), not a copy
-    # that may or may not sit beside the workflow
-    package = Path(her2cohort.__file__).parent
-    digest = hashlib.sha256()
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
+# re-runs a rule when the library it imports changes (her2cohort.library_checksum)
 LIBRARY = library_checksum()
 
 
@@ -109,5 +100,13 @@ def code_revision():
 CODE_REVISION = code_revision()
 
 
-def study_config(wildcards):
-    return STUDIES[wildcards.study]
+def study_config(rule):
+    """The `study` param of `rule`: only the study's keys that the rule reads
+    (her2cohort.config.RULE_STUDY_KEYS), so that an edit re-runs only the rules
+    it concerns: a figure's colour re-runs that study's figures, not its cleaning."""
+
+    def keys_of_rule(wildcards):
+        study = STUDIES[wildcards.study]
+        return {k: study[k] for k in config_io.RULE_STUDY_KEYS[rule] if k in study}
+
+    return keys_of_rule

@@ -23,7 +23,7 @@ rule tables:
     conda:
         "../../environment.yml"
     params:
-        study=study_config,
+        study=study_config("tables"),
         captions=lambda wildcards: captions(wildcards, "tables"),
         library=LIBRARY,
     script:
@@ -52,7 +52,7 @@ rule figures:
     conda:
         "../../environment.yml"
     params:
-        study=study_config,
+        study=study_config("figures"),
         captions=lambda wildcards: captions(wildcards, "figures"),
         library=LIBRARY,
     script:
@@ -81,7 +81,7 @@ rule replication:
     conda:
         "../../environment.yml"
     params:
-        study=study_config,
+        study=study_config("replication"),
         library=LIBRARY,
     script:
         "../../scripts/replication.py"

@@ -4,7 +4,6 @@
 rule clean:
     input:
         unpack(raw_inputs),
-        study_yaml="config/studies/{study}.yaml",
     output:
         patients="results/{study}/clean/patients.csv",
         specimens="results/{study}/clean/specimens.csv",
@@ -31,7 +30,7 @@ rule clean:
     conda:
         "../../environment.yml"
     params:
-        study=study_config,
+        study=study_config("clean"),
         library=LIBRARY,
     script:
         "../../scripts/clean.py"
@@ -52,7 +51,7 @@ rule classify:
     conda:
         "../../environment.yml"
     params:
-        study=study_config,
+        study=study_config("classify"),
         library=LIBRARY,
     script:
         "../../scripts/classify.py"

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import yaml
 
-from her2cohort.reconstruct.engine import build_cohort, write_cohort
 from her2cohort.reconstruct.published import input_numbers, load_published
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -22,6 +21,8 @@ def load_spec(study: str, root: Path = ROOT) -> dict:
 
 def reconstruct(study: str, root: Path = ROOT, published: dict | None = None) -> dict:
     """Build the raw tables of one study (from its spec and the input numbers only)."""
+    from her2cohort.reconstruct.engine import build_cohort  # scipy: not for readers of published files
+
     spec = load_spec(study, root)
     published = published if published is not None else load_published(root / spec["published"])
     return build_cohort(spec, input_numbers(published))
@@ -29,6 +30,8 @@ def reconstruct(study: str, root: Path = ROOT, published: dict | None = None) ->
 
 def main(argv: list[str] | None = None) -> int:
     import sys
+
+    from her2cohort.reconstruct.engine import write_cohort
 
     studies = argv if argv else sorted(p.stem for p in (ROOT / "data" / "reconstruction").glob("*.yaml"))
     for study in studies:

@@ -19,6 +19,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from her2cohort.io import atomic_path  # noqa: E402
+
 MM = 1 / 25.4
 ONE_COLUMN, TWO_COLUMNS = 85 * MM, 174 * MM
 #: Okabe & Ito (2008) colour-blind-safe palette, in the order groups are drawn.
@@ -55,9 +57,16 @@ def save_figure(figure, stem: str | Path, formats: Sequence[str] = ("pdf", "svg"
     }
     written = []
     with plt.rc_context(STYLE):  # the svg hash salt and font embedding apply when saving
+        # The tight bounding box once, at the PNG's 300 dpi, for all three files:
+        # bbox_inches="tight" would draw the figure an extra time per format (a
+        # quarter of the figures job); vector files differ from their own tight
+        # box by under 0.5 pt.
+        figure.set_dpi(300)
+        box = figure.get_tightbbox(figure.canvas.get_renderer()).padded(0.02)
         for fmt in formats:
             path = stem.with_suffix(f".{fmt}")
-            figure.savefig(path, format=fmt, dpi=300, metadata=metadata[fmt], bbox_inches="tight", pad_inches=0.02)
+            with atomic_path(path) as partial:  # a killed job leaves no half-written figure
+                figure.savefig(partial, format=fmt, dpi=300, metadata=metadata[fmt], bbox_inches=box)
             written.append(path)
     plt.close(figure)
     return written

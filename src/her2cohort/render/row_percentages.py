@@ -19,7 +19,7 @@ from typing import Callable, Mapping
 
 import pandas as pd
 
-from her2cohort.stats.table1 import TOTAL
+from her2cohort.stats._result import TOTAL
 
 
 def row_percentages(tidy: pd.DataFrame) -> pd.DataFrame:

@@ -35,9 +35,11 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Callable, Mapping
 
-from scipy.stats import norm
+# the standard library's normal quantile (Wichura's AS 241, as R's qnorm): the
+# replication job need not import scipy.stats for two quantiles (a second of start-up)
+from statistics import NormalDist
 
-Z95 = float(norm.ppf(0.975))
+Z95 = NormalDist().inv_cdf(0.975)
 
 
 def round_half_up(value: float, decimals: int) -> Decimal:
@@ -67,7 +69,8 @@ def agrees(value: float, entry: Mapping[str, Any]) -> bool:
 
 
 def _z(p: float) -> float:
-    return float(norm.isf(min(max(p, 1e-300), 1.0) / 2))
+    # the upper quantile as minus the lower one: 1 - p/2 rounds to 1 for tiny p
+    return -NormalDist().inv_cdf(min(max(p, 1e-300), 1.0) / 2) if p < 1 else 0.0
 
 
 def check(rule: Mapping[str, Any], value: float, entry: Mapping[str, Any], published: Mapping[str, Mapping], se_of: Callable[[Mapping], float]) -> tuple[bool, str]:

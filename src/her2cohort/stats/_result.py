@@ -12,6 +12,10 @@ from typing import Any, Iterable
 
 import pandas as pd
 
+#: Label of the all-patients column of a Table 1 (here, not in table1, so that
+#: the table layouts can name it without importing the statistics).
+TOTAL = "Total"
+
 #: Columns every inferential result carries, in this order. Functions may add
 #: columns after these (e.g. ``n_events``); they never drop one.
 RESULT_COLUMNS = [

@@ -35,12 +35,10 @@ import numpy as np
 import pandas as pd
 
 from her2cohort.rawdata import MULTI_VALUE_SEPARATOR
-from her2cohort.stats._result import StatisticsError
+from her2cohort.stats._result import TOTAL, StatisticsError
 from her2cohort.stats.contingency import association_test
 from her2cohort.stats.rank_tests import kruskal_wallis, mann_whitney
 
-#: Label of the all-patients column.
-TOTAL = "Total"
 
 KINDS = ("categorical", "continuous", "multi")
 
