@@ -51,34 +51,11 @@ def set_cell(path: Path, line: int, column: str, value: str) -> None:
 
 # ----------------------------------------------------------------- whole pipeline
 
-PROJECT_FILES = ("Snakefile", "config", "workflow", "scripts", "environment.yml")
-
-
-def scratch_project(target: Path, studies: list[str] | None = None) -> Path:
-    """A copy of the workflow and the bundled data in ``target`` (optionally only some studies)."""
-    import yaml
-
-    for name in PROJECT_FILES:
-        source = ROOT / name
-        (shutil.copytree if source.is_dir() else shutil.copy)(source, target / name)
-    shutil.copytree(ROOT / "data", target / "data")
-    if studies is not None:
-        (target / "config" / "config.yaml").write_text(yaml.safe_dump({"studies": studies}))
-    return target
-
-
 @pytest.fixture(scope="session")
-def pipeline_run(tmp_path_factory) -> Path:
+def pipeline_run(pipeline_runs) -> Path:
     """The whole pipeline (every study of config/config.yaml) run once in a scratch copy;
-    tests read its results/ (one run for all end-to-end tests of the outputs)."""
-    import subprocess
-    import sys
-
-    project = scratch_project(tmp_path_factory.mktemp("pipeline"))
-    snakemake = Path(sys.executable).with_name("snakemake")
-    run = subprocess.run(
-        [str(snakemake), "--workflow-profile", "workflow/profiles/default", "--cores", "2"],
-        cwd=project, capture_output=True, text=True, timeout=1200,
-    )
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-5000:]
-    return project
+    tests read its results/. It is the ``reference`` scenario of tests/pipeline_runs.py
+    (the determinism and privacy tests read the same run): one full run, not two."""
+    reference = pipeline_runs.result("reference")
+    assert reference.last.ok, reference.transcript()
+    return reference.project
