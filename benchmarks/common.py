@@ -111,3 +111,13 @@ def machine() -> str:
         versions = ""
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return f"{os.cpu_count()} cores, {memory:.0f} GiB, Python {platform.python_version()}, {versions}"
+
+
+def save_results(out: Path, stem: str, records, summary, text: str) -> Path:
+    """Write a benchmark's raw records and summary (``{stem}.json``) and its printed
+    tables (``{stem}.md``) under ``out/results/``; return that folder."""
+    results = out / "results"
+    results.mkdir(parents=True, exist_ok=True)
+    (results / f"{stem}.json").write_text(json.dumps({"records": records, "summary": summary}, indent=1))
+    (results / f"{stem}.md").write_text(text + "\n")
+    return results

@@ -65,7 +65,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from common import OUT, ROOT, ChildFailed, machine, median, table
+from common import OUT, ROOT, ChildFailed, machine, median, save_results, table
 
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 PROFILE = ("--workflow-profile", "workflow/profiles/default", "--cores", "2")
@@ -575,11 +575,8 @@ def main(argv=None) -> int:
     text = report(tables, args.study)
     print()
     print(text)
-    results = args.out / "results"
-    results.mkdir(parents=True, exist_ok=True)
     stem = "pipeline" if args.tag is None else f"pipeline_{args.tag}"
-    (results / f"{stem}.json").write_text(json.dumps({"records": records, "summary": tables}, indent=1))
-    (results / f"{stem}.md").write_text(text + "\n")
+    results = save_results(args.out, stem, records, tables, text)
     for name, columns in TABLES.items():
         write_csv(tables[name], columns, results / f"{stem}_{name}.csv")
     print(f"\nwritten: {results / (stem + '.md')}, {results / (stem + '.json')}, {results / (stem + '_*.csv')}")

@@ -1,10 +1,11 @@
 """Run the benchmarks: ``python benchmarks/run.py [all | NAME ...] [-- options of one benchmark]``.
 
 Each benchmark is a module of this folder with a ``main(argv)`` that prints its
-table; :data:`BENCHMARKS` lists them in the order ``all`` runs them. Add a new
-one (cold run, no-op re-run, incremental) as a module and a line here.
+table; :data:`BENCHMARKS` lists them in the order ``all`` runs them. A new
+benchmark is a module and a line there.
 
     python benchmarks/run.py all                 every benchmark, default options
+    python benchmarks/run.py pipeline --repeats 3
     python benchmarks/run.py scale --sizes 1000,10000 --repeats 3
     python benchmarks/run.py versus_r
 

@@ -25,7 +25,7 @@ import os
 import time
 from pathlib import Path
 
-from common import OUT, PYTHON, BENCH, growth_exponent, machine, median, nlogn_exponent, run_child, table
+from common import OUT, PYTHON, BENCH, growth_exponent, machine, median, nlogn_exponent, run_child, save_results, table
 import synthetic
 
 STAGES = ("clean", "classify", "table1", "km_logrank", "cox", "roc", "analyses", "figures")
@@ -161,10 +161,7 @@ def main(argv=None) -> int:
     text = report(rows)
     print()
     print(text)
-    results = args.out / "results"
-    results.mkdir(parents=True, exist_ok=True)
     stem = "scale" if args.tag is None else f"scale_{args.tag}"
-    (results / f"{stem}.json").write_text(json.dumps({"records": records, "summary": rows}, indent=1))
-    (results / f"{stem}.md").write_text(text + "\n")
+    results = save_results(args.out, stem, records, rows, text)
     print(f"\nwritten: {results / (stem + '.md')}, {results / (stem + '.json')}")
     return 0

@@ -33,7 +33,7 @@ def cohort_dir(tmp_path: Path) -> Path:
 
 
 def read_rows(path: Path) -> list[list[str]]:
-    with open(path, newline="", encoding="utf-8") as handle:
+    with open(path, newline="", encoding="utf-8-sig") as handle:  # a byte-order mark is not part of the header
         return list(csv.reader(handle))
 
 

@@ -24,7 +24,6 @@ analysed patient. Never another exception.
 
 from __future__ import annotations
 
-import csv
 import math
 import shutil
 from pathlib import Path
@@ -34,7 +33,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT
+from conftest import ROOT, read_rows, write_rows
 from her2cohort.classify import analysis_set, classify_specimens
 from her2cohort.cleaning import clean_cohort, study_specs
 from her2cohort.config import load_study
@@ -44,16 +43,6 @@ from her2cohort.rawdata import MISSING_MARKERS
 STUDY_FILES = sorted((ROOT / "config" / "studies").glob("*.yaml"))
 STUDIES = {path.stem: load_study(path) for path in STUDY_FILES}
 TABLES = ("patients", "specimens", "treatment_lines")
-
-
-def read_rows(path: Path) -> list[list[str]]:
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        return list(csv.reader(handle))
-
-
-def write_rows(path: Path, rows: list[list[str]]) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        csv.writer(handle, lineterminator="\n").writerows(rows)
 
 
 def copy_cohort(name: str, target: Path) -> Path:
