@@ -201,10 +201,28 @@ def jobs_run(output: str) -> list[Job]:
     return jobs
 
 
+#: The phrases of Snakemake's job reasons (snakemake.jobs.Reason), each followed
+#: by its file list or its changed params.
+REASONS = (
+    "Missing output files",
+    "Incomplete output files",
+    "Updated input files",
+    "Input files updated by another job",
+    "Set of input files has changed since last execution",
+    "Params have changed since last execution",
+    "Code has changed since last execution",
+    "Software environment definition has changed since last execution",
+    "Forced execution",
+)
+
+
 def reason_kinds(reason: str) -> str:
-    """Snakemake's reason without the file lists: 'Updated input files; Params have changed ...'."""
-    kinds = [part.split(":")[0].strip() for part in reason.split(";") if part.strip()]
-    return "; ".join(dict.fromkeys(kinds))
+    """Snakemake's reason without the file lists and params: 'Updated input files; Params have changed ...'.
+
+    Found by phrase, not by splitting on ';': a changed param (a figure's
+    caption) may itself hold semicolons."""
+    found = sorted((reason.find(phrase), phrase) for phrase in REASONS if phrase in reason)
+    return "; ".join(phrase for _, phrase in found) or reason.split(":")[0].strip()
 
 
 def benchmark_job(path: Path, results: Path) -> tuple[str, str | None]:
@@ -488,7 +506,7 @@ def summarise(records: list[dict], study: str) -> dict[str, list[dict]]:
             labels = [_label(j) for j in r["jobs"]]
             other = [_label(j) for j in r["jobs"] if j["study"] not in (None, study)]
             beyond = [_label(j) for j in r["jobs"] if not _expected(scenario, j, study)]
-            reasons = sorted({j["reason"] for j in r["jobs"]})
+            reasons = sorted({reason_kinds(j["reason"]) for j in r["jobs"]})  # again: records of older runs kept more
             reruns.append({
                 "scenario": scenario,
                 "run": str(r["repeat"] + 1),

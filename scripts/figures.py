@@ -5,9 +5,8 @@ from pathlib import Path
 import pandas as pd
 
 from her2cohort.errors import StudyConfigError
-from her2cohort.io import read_table, user_errors, write_table
-from her2cohort.render.figure_catalogue import FIGURES, Sources
-from her2cohort.render.figures import save_figure
+from her2cohort.io import read_table, user_errors
+from her2cohort.render.figure_catalogue import Sources, draw_figures
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)
 
@@ -30,14 +29,6 @@ with user_errors(smk.log[0]):
         flow=read_table(smk.input.flow),
         treatment_lines=read_table(smk.input.treatment_lines),
     )
-    lines = []
-    for spec in study.get("figures", []):
-        try:
-            figure, drawn = FIGURES[spec["type"]](sources, spec)
-        except (KeyError, ValueError) as err:
-            raise StudyConfigError(f"config/studies/{study['study']}.yaml: figure {spec['id']!r}: {err}") from None
-        save_figure(figure, out / spec["id"])
-        for name, table in drawn.items():
-            write_table(table, out / f"{spec['id']}_{name}.csv")
-        lines.append(f"{spec['id']}: {spec['type']}")
+    where = f"config/studies/{study['study']}.yaml"
+    lines = draw_figures(sources, study.get("figures", []), out, where, processes=smk.threads)
     Path(smk.log[0]).write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -181,6 +181,8 @@ def test_jobs_in_the_order_started_with_rule_wildcards_and_reason():
     assert jobs[0].study == "gastric_her2_loss" and jobs[1].study is None
     assert bench.reason_kinds(jobs[0].reason) == "Updated input files"
     assert bench.reason_kinds("Missing output files: a; Input files updated by another job: b, c") == "Missing output files; Input files updated by another job"
+    # a changed param may hold semicolons of its own
+    assert bench.reason_kinds("Params have changed since last execution: {'caption': 'bars are medians; p by Wilcoxon'}; Updated input files: x") == "Params have changed since last execution; Updated input files"
 
 
 def test_job_stats_table():

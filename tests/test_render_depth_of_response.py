@@ -101,3 +101,24 @@ def test_count_scatter_draws_every_patient_and_the_medians_reached():
     bars = [line for line in axis.get_lines() if len(line.get_ydata()) == 2 and line.get_ydata()[0] == line.get_ydata()[1]]
     assert sorted(line.get_ydata()[0] for line in bars) == [9.0, 12.0]  # the NR median is not drawn
     assert any("HR per fragment 1.10 (0.80\u20131.50)" in t.get_text() for t in axis.texts)
+
+
+def test_figures_drawn_in_two_processes_are_the_files_drawn_in_one(tmp_path):
+    from her2cohort.errors import StudyConfigError
+    from her2cohort.render.figure_catalogue import draw_figures
+
+    test = pd.DataFrame([{"method": "Wilcoxon rank sum test with continuity correction", "p_value": 0.0307}])
+    sources = _sources(DATA, {"depth": test})
+    base = {"value": "change", "group": "group", "group_levels": ["a", "b"]}
+    specs = [{"id": "dots", "type": "dot_plot", "test": "depth", **base}, {"id": "bars", "type": "waterfall", **base}]
+    lines = {n: draw_figures(sources, specs, tmp_path / str(n), "study.yaml", processes=n) for n in (1, 2)}
+    assert lines[1] == lines[2] == ["dots: dot_plot", "bars: waterfall"]
+    one = sorted(p.relative_to(tmp_path / "1") for p in (tmp_path / "1").iterdir())
+    assert len(one) == 2 * 3 + 2 + 1  # PDF, SVG, PNG of each; points and summary of the dots; bars
+    for name in one:
+        assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes(), name
+    # a spec that does not fit its data: the same error from a child process as in this one
+    bad = [specs[0], {"id": "broken", "type": "dot_plot", **base, "value": "no_such_column"}]
+    for n in (1, 2):
+        with pytest.raises(StudyConfigError, match="study.yaml: figure 'broken'"):
+            draw_figures(sources, bad, tmp_path / f"bad{n}", "study.yaml", processes=n)
