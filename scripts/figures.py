@@ -30,5 +30,5 @@ with user_errors(smk.log[0]):
         treatment_lines=read_table(smk.input.treatment_lines),
     )
     where = f"config/studies/{study['study']}.yaml"
-    lines = draw_figures(sources, study.get("figures", []), out, where, processes=smk.threads)
+    lines = draw_figures(sources, study.get("figures", []), out, where)
     Path(smk.log[0]).write_text("\n".join(lines) + "\n", encoding="utf-8")

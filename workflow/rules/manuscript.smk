@@ -51,8 +51,6 @@ rule figures:
         "results/benchmarks/{study}/figures.tsv"
     conda:
         "../../environment.yml"
-    # figures are drawn in parallel processes (her2cohort.render.figure_catalogue.draw_figures)
-    threads: 2
     params:
         study=study_config("figures"),
         captions=lambda wildcards: captions(wildcards, "figures"),

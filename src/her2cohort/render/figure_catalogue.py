@@ -163,48 +163,30 @@ def forest(sources: Sources, spec: Mapping):
 FIGURES: dict[str, Callable] = {"km": km, "paired": paired, "roc": roc, "forest": forest, "swimmer": swimmer, "transitions": transitions, "waterfall": waterfall, "dot_plot": dot_plot, "count_scatter": count_scatter, "alluvial": alluvial, "flow": flow, "grouped_bar": grouped_bar}
 
 
-def draw_figures(sources: Sources, specs: list[Mapping], out, where: str, processes: int = 1) -> list[str]:
+def draw_figures(sources: Sources, specs: list[Mapping], out, where: str) -> list[str]:
     """Draw each spec of ``specs`` and write it under ``out`` (PDF, SVG, PNG and
-    the drawn data as ``{id}_{name}.csv``); return a log line per figure.
+    the drawn data as ``{id}_{name}.csv``); return a log line per figure. A spec
+    that does not fit its data is an error naming ``where`` (the study file) and
+    the figure.
 
-    ``processes`` > 1 draws the figures in that many forked processes: they are
-    independent, and each costs a second or more (the PDF's TrueType subset, the
-    300 dpi PNG), so a study with many figures re-draws in half the time on two
-    cores. Every file is the same whichever process draws it. A spec that does
-    not fit its data is an error naming ``where`` (the study file) and the figure.
+    One process for all of a study's figures: drawing them in two forked
+    processes (tried: ``threads: 2`` on the rule) cut a one-figure re-run from
+    17 to 15-18 s but made the cold run of all studies slower (66-74 s -> 80-88
+    s: the job then holds both cores, and each child loads its fonts again).
     """
-    global _DRAWING
-    _DRAWING = (sources, list(specs), Path(out), where)
-    try:
-        if processes > 1 and len(specs) > 1:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            # fork: the children inherit the sources already read (nothing pickled but
-            # an index); a child that dies is an error here (BrokenProcessPool), not a hang
-            fork = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(min(processes, len(specs)), mp_context=fork) as pool:
-                return list(pool.map(_draw_one, range(len(specs))))
-        return [_draw_one(index) for index in range(len(specs))]
-    finally:
-        _DRAWING = None
-
-
-_DRAWING = None
-
-
-def _draw_one(index: int) -> str:
     from her2cohort.errors import StudyConfigError
     from her2cohort.io import write_table
     from her2cohort.render.figures import save_figure
 
-    sources, specs, out, where = _DRAWING
-    spec = specs[index]
-    try:
-        figure, drawn = FIGURES[spec["type"]](sources, spec)
-    except (KeyError, ValueError) as err:
-        raise StudyConfigError(f"{where}: figure {spec['id']!r}: {err}") from None
-    save_figure(figure, out / spec["id"])
-    for name, table in drawn.items():
-        write_table(table, out / f"{spec['id']}_{name}.csv")
-    return f"{spec['id']}: {spec['type']}"
+    out = Path(out)
+    lines = []
+    for spec in specs:
+        try:
+            figure, drawn = FIGURES[spec["type"]](sources, spec)
+        except (KeyError, ValueError) as err:
+            raise StudyConfigError(f"{where}: figure {spec['id']!r}: {err}") from None
+        save_figure(figure, out / spec["id"])
+        for name, table in drawn.items():
+            write_table(table, out / f"{spec['id']}_{name}.csv")
+        lines.append(f"{spec['id']}: {spec['type']}")
+    return lines
