@@ -130,9 +130,10 @@ def evaluate(frame: pd.DataFrame, expression: str):
 
     ``DataFrame.eval`` builds a Series of every column for each expression and
     looks up the frame's dtypes once per column, quadratic in the number of
-    columns: 740 expressions on a 130-column analysis set took 8 of the 13
-    seconds of one study's analyses. Backtick-quoted names (a column with a
-    space) resolve as in ``DataFrame.eval``.
+    columns: with it, the 740 expressions of the gastric HER2-loss study on its
+    130-column analysis set made its analyses job 13 CPU-seconds instead of 4.
+    Backtick-quoted names (a column with a space) resolve as in
+    ``DataFrame.eval``; the index is not a name here (no study uses it).
     """
     from pandas.core.computation.parsing import clean_column_name
 
