@@ -37,6 +37,9 @@ def test_counts_medians_and_intervals():
     assert format_median_range(57, 29, 79) == "57 (29\u201379)"
     assert format_median_range(5.41, 1.2, 12.3, 2) == "5.41 (1.20\u201312.30)"
     assert format_estimate_ci(29.3, 20.5, math.nan, 1) == "29.3 (20.5\u2013NR)"
+    # a median not reached (R's survfit: NA) prints NR; an NA ratio stays a dash
+    assert format_estimate_ci(math.nan, 20.5, math.nan, 1, na_estimate="NR") == "NR (20.5\u2013NR)"
+    assert format_estimate_ci(math.nan, math.nan, math.nan) == "\u2013 (NR\u2013NR)"
 
 
 @pytest.fixture(scope="module")
@@ -75,3 +78,15 @@ def test_word_document_is_readable_and_byte_stable(display, tmp_path):
     table = Document(str(first)).tables[0]
     assert [c.text for c in table.rows[0].cells] == list(display.columns)
     assert len(table.rows) == len(display) + 1
+
+
+def test_estimates_layout_prints_a_median_not_reached_as_nr():
+    from her2cohort.render.layouts import LAYOUTS
+
+    medians = pd.DataFrame([
+        {"term": "median", "group": "homo", "estimate": math.nan, "conf_low": 20.5, "conf_high": math.nan, "p_value": math.nan, "method": "Kaplan-Meier"},
+        {"term": "median", "group": "hetero", "estimate": 12.04, "conf_low": 8.1, "conf_high": 16.2, "p_value": math.nan, "method": "Kaplan-Meier"},
+    ])
+    spec = {"rows": [{"label": g, "from": "os_median", "row": {"group": g}, "decimals": 1} for g in ("homo", "hetero")]}
+    display, _ = LAYOUTS["estimates"](lambda name: medians, spec)
+    assert list(display["Estimate (95% CI)"]) == ["NR (20.5\u2013NR)", "12.0 (8.1\u201316.2)"]

@@ -75,7 +75,7 @@ def km(sources: Sources, spec: Mapping):
         decimals = int(spec.get("median_decimals", 1))
         for row in medians.itertuples():
             name = labels.get(row.group, row.group) if hasattr(row, "group") and row.group != "all" else "All"
-            lines.append(f"{name}: median {format_estimate_ci(row.estimate, row.conf_low, row.conf_high, decimals)}")
+            lines.append(f"{name}: median {format_estimate_ci(row.estimate, row.conf_low, row.conf_high, decimals, na_estimate='NR')}")
     if "logrank" in spec:
         lines.append(_p_text(_one(sources.read(spec["logrank"]), term="logrank")["p_value"], "Log-rank p"))
     if "cox" in spec:

@@ -213,7 +213,9 @@ def estimates(read: Reader, spec: Mapping) -> tuple[pd.DataFrame, pd.DataFrame]:
         scale = float(item.get("scale", 1))
         decimals = int(item.get("decimals", spec.get("decimals", 2)))
         value = lambda column: float(record[column]) * scale if column in record and not pd.isna(record[column]) else math.nan  # noqa: E731
-        estimate_text = format_estimate_ci(value("estimate"), value("conf_low"), value("conf_high"), decimals)
+        # a median survival time that is NA is not reached (her2cohort.stats.kaplan_meier)
+        na_estimate = "NR" if record.get("term") == "median" else DASH
+        estimate_text = format_estimate_ci(value("estimate"), value("conf_low"), value("conf_high"), decimals, na_estimate)
         p_source = _select_row(read(item["p_from"]), item.get("p_row")) if "p_from" in item else record
         # a proportion's binomial test against 0.5 answers no question of the paper: no p unless asked
         p_value = p_source.get("p_value") if item.get("p", True) else None
