@@ -39,7 +39,7 @@ def test_counts_medians_and_intervals():
     assert format_estimate_ci(29.3, 20.5, math.nan, 1) == "29.3 (20.5\u2013NR)"
     # a median not reached (R's survfit: NA) prints NR; an NA ratio stays a dash
     assert format_estimate_ci(math.nan, 20.5, math.nan, 1, na_estimate="NR") == "NR (20.5\u2013NR)"
-    assert format_estimate_ci(math.nan, math.nan, math.nan) == "\u2013 (NR\u2013NR)"
+    assert format_estimate_ci(math.nan, math.nan, math.nan) == "\u2013"
 
 
 @pytest.fixture(scope="module")

@@ -59,14 +59,15 @@ def format_median_range(median: float, low: float, high: float, decimals: int = 
 def format_estimate_ci(estimate: float, low: float, high: float, decimals: int = 2, na_estimate: str = DASH) -> str:
     """1.34 (0.70\u20132.55); a limit that is NA prints NR (not reached).
 
-    An estimate that is NA prints ``na_estimate``: a dash (not computable), or
-    "NR" for a median survival time that is not reached ("NR (20.5\u2013NR)", as
-    the papers print it)."""
+    An estimate that is NA prints ``na_estimate``: a dash alone (not computable:
+    its limits mean nothing either), or "NR" for a median survival time that is
+    not reached, with its limits ("NR (20.5\u2013NR)", as the papers print it)."""
     def limit(x: float) -> str:
         return "NR" if x is None or (isinstance(x, float) and math.isnan(x)) else format_number(x, decimals)
 
-    missing = estimate is None or (isinstance(estimate, float) and math.isnan(estimate))
-    return f"{na_estimate if missing else format_number(estimate, decimals)} ({limit(low)}{DASH}{limit(high)})"
+    if estimate is None or (isinstance(estimate, float) and math.isnan(estimate)):
+        return DASH if na_estimate == DASH else f"{na_estimate} ({limit(low)}{DASH}{limit(high)})"
+    return f"{format_number(estimate, decimals)} ({limit(low)}{DASH}{limit(high)})"
 
 
 def baseline_table_display(tidy: pd.DataFrame, continuous: str = "median_range", decimals: int = 0, p_decimals: int = 3) -> pd.DataFrame:
