@@ -59,3 +59,16 @@ def pipeline_run(pipeline_runs) -> Path:
     reference = pipeline_runs.result("reference")
     assert reference.last.ok, reference.transcript()
     return reference.project
+
+
+def example_project(target: Path) -> Path:
+    """The workflow files and the example cohort in ``target``, with config/config.yaml listing only `example`."""
+    import yaml
+
+    for name in ("Snakefile", "config", "workflow", "scripts", "environment.yml"):
+        source = ROOT / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, target / name)
+    shutil.copytree(EXAMPLE_RAW, target / "data" / "raw" / "example")
+    (target / "config" / "config.yaml").write_text(yaml.safe_dump({"studies": ["example"]}))
+    return target
+

@@ -7,16 +7,17 @@ pipeline's own cleaned and classified data, and calls :func:`assert_recounted`.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
 from types import SimpleNamespace
 
 import pandas as pd
+import pytest
 
 from conftest import ROOT
 from her2cohort.classify import analysis_set, classify_specimens
 from her2cohort.cleaning import clean_cohort
 from her2cohort.config import load_study
 from her2cohort.reconstruct.published import load_published
+from her2cohort.replication.tolerance import round_half_up
 from her2cohort.stats.kaplan_meier import median_survival
 
 
@@ -81,10 +82,21 @@ def assert_recounted(
     assert not wrong, "input numbers not reproduced:\n" + "\n".join(wrong)
 
 
-def round_half_up(value: float, decimals: int) -> Decimal:
-    """Round half up as journals print: 31.25 -> 31.3, not Python's (or R's sprintf's)
-    round-half-to-even 31.2."""
-    return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+def published_by_location(study: str) -> dict:
+    """The study's published numbers (data/published/{study}.yaml), by location."""
+    return {n["location"]: n for n in load_published(ROOT / "data" / "published" / f"{study}.yaml")["numbers"]}
+
+
+def rounded(value: float, precision: int) -> float:
+    """``value`` at the printed precision, rounded half up as journals print."""
+    return float(round_half_up(value, precision))
+
+
+def assert_printed(published: dict, location: str, value: float) -> None:
+    """``value`` prints as the paper's input number at ``location``."""
+    entry = published[location]
+    assert entry["basis"] == "input", location
+    assert rounded(value, entry["precision"]) == pytest.approx(entry["value"], abs=1e-9), f"{location}: {value} vs printed {entry['printed']}"
 
 
 def km_median(frame: pd.DataFrame, time: str, event: str) -> float:

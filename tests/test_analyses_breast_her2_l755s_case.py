@@ -11,7 +11,6 @@ arithmetic is checked against R on the same raw values (tests/r/breast_her2_l755
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 import pytest
@@ -25,7 +24,7 @@ from her2cohort.render.layouts import LAYOUTS
 from her2cohort.replication import load_mapping
 from her2cohort.stats._result import StatisticsError
 from her2cohort.stats.timeline import treatment_timeline
-from recount import cleaned
+from recount import assert_printed, cleaned, published_by_location
 
 STUDY = "breast_her2_l755s_case"
 R = ROOT / "tests" / "fixtures" / "r" / STUDY
@@ -46,17 +45,7 @@ def study(built):
 
 @pytest.fixture(scope="module")
 def published():
-    return {n["location"]: n for n in load_published(ROOT / "data" / "published" / f"{STUDY}.yaml")["numbers"]}
-
-
-def rounded(value: float, precision: int) -> float:
-    return float(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-precision), rounding=ROUND_HALF_UP))
-
-
-def assert_printed(published: dict, location: str, value: float) -> None:
-    entry = published[location]
-    assert entry["basis"] == "input", location
-    assert rounded(value, entry["precision"]) == pytest.approx(entry["value"], abs=1e-9), f"{location}: {value} vs printed {entry['printed']}"
+    return published_by_location(STUDY)
 
 
 def test_every_declared_analysis_returns_rows(study):

@@ -15,16 +15,14 @@ numbers (p-values, hazard ratios) are never test expectations.
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 import pytest
 
 from conftest import ROOT
 from her2cohort.analyses import run_analysis
-from her2cohort.reconstruct.published import load_published
 from her2cohort.render.row_percentages import row_percentages
-from recount import cleaned
+from recount import assert_printed, cleaned, published_by_location
 
 STUDY = "breast_her2_low_evolution"
 REFERENCE = ROOT / "tests" / "fixtures" / "r" / STUDY / "reference.csv"
@@ -48,17 +46,7 @@ def r_reference() -> dict[str, float]:
 
 @pytest.fixture(scope="module")
 def published():
-    return {n["location"]: n for n in load_published(ROOT / "data" / "published" / f"{STUDY}.yaml")["numbers"]}
-
-
-def rounded(value: float, precision: int) -> float:
-    return float(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-precision), rounding=ROUND_HALF_UP))
-
-
-def assert_printed(published: dict, location: str, value: float) -> None:
-    entry = published[location]
-    assert entry["basis"] == "input", location
-    assert rounded(value, entry["precision"]) == pytest.approx(entry["value"], abs=1e-9), f"{location}: {value} vs printed {entry['printed']}"
+    return published_by_location(STUDY)
 
 
 def one(table: pd.DataFrame, **where) -> pd.Series:

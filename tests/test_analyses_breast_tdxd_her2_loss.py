@@ -9,7 +9,6 @@ same raw data (tests/r/breast_tdxd_her2_loss.R -> tests/fixtures/r/breast_tdxd_h
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 import pytest
@@ -21,7 +20,7 @@ from her2cohort.render.figure_catalogue import FIGURES, Sources
 from her2cohort.render.layouts import LAYOUTS
 from her2cohort.render.transitions import direction, transitions_figure
 from her2cohort.replication import load_mapping
-from recount import cleaned
+from recount import assert_printed, cleaned, published_by_location
 
 STUDY = "breast_tdxd_her2_loss"
 R = ROOT / "tests" / "fixtures" / "r" / STUDY
@@ -41,17 +40,7 @@ def study():
 
 @pytest.fixture(scope="module")
 def published():
-    return {n["location"]: n for n in load_published(ROOT / "data" / "published" / f"{STUDY}.yaml")["numbers"]}
-
-
-def rounded(value: float, precision: int) -> float:
-    return float(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-precision), rounding=ROUND_HALF_UP))
-
-
-def assert_printed(published: dict, location: str, value: float) -> None:
-    entry = published[location]
-    assert entry["basis"] == "input", location
-    assert rounded(value, entry["precision"]) == pytest.approx(entry["value"], abs=1e-9), f"{location}: {value} vs printed {entry['printed']}"
+    return published_by_location(STUDY)
 
 
 def test_every_declared_analysis_and_variant_returns_rows(study):

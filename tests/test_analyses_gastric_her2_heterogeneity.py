@@ -12,15 +12,13 @@ synthetic cohort: they are computed, checked to be finite and recorded
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 import pytest
 
 from conftest import ROOT
 from her2cohort.analyses import run_analysis
-from her2cohort.reconstruct.published import load_published
-from recount import cleaned
+from recount import assert_printed, cleaned, published_by_location, rounded
 
 STUDY = "gastric_her2_heterogeneity"
 #: Published column names -> levels of ``baseline_ihc_heterogeneity``.
@@ -37,18 +35,7 @@ def study():
 
 @pytest.fixture(scope="module")
 def published():
-    return {n["location"]: n for n in load_published(ROOT / "data" / "published" / f"{STUDY}.yaml")["numbers"]}
-
-
-def rounded(value: float, precision: int) -> float:
-    """Half-up rounding, as journals print (Python's round() is half-to-even)."""
-    return float(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-precision), rounding=ROUND_HALF_UP))
-
-
-def assert_printed(published: dict, location: str, value: float) -> None:
-    entry = published[location]
-    assert entry["basis"] == "input", location
-    assert rounded(value, entry["precision"]) == pytest.approx(entry["value"], abs=1e-9), f"{location}: {value} vs printed {entry['printed']}"
+    return published_by_location(STUDY)
 
 
 def same_level(a, b) -> bool:
@@ -68,11 +55,8 @@ def summary(table: pd.DataFrame, variable: str, level=None, group: str = "Total"
     return rows.iloc[0]
 
 
-def test_test_row(table: pd.DataFrame, variable: str) -> pd.Series:
+def association_row(table: pd.DataFrame, variable: str) -> pd.Series:
     return table[(table.row_type == "test") & (table.variable == variable)].iloc[0]
-
-
-test_test_row.__test__ = False  # a helper, not a test
 
 
 def coefficient(result: pd.DataFrame, term_start: str) -> pd.Series:
@@ -275,7 +259,7 @@ def held_out_numbers(results: dict[str, pd.DataFrame]) -> dict[str, float]:
     out: dict[str, float] = {}
     table1 = results["characteristics_by_heterogeneity"]
     for row, variable in TABLE1_TESTS.items():
-        out[f"Table 1 / {row} / p"] = test_test_row(table1, variable)["p_value"]
+        out[f"Table 1 / {row} / p"] = association_row(table1, variable)["p_value"]
 
     hetero_term = "baseline_ihc_heterogeneity:homogeneous"
     for endpoint, label in (("pfs", "PFS"), ("os", "OS")):
@@ -409,7 +393,7 @@ def pipeline_values(config, results, analysis_set) -> dict[str, float]:
     out: dict[str, float] = {}
     table1 = results["characteristics_by_heterogeneity"]
     for variable in TABLE1_TESTS.values():
-        out[f"table1_fisher_p_{variable}"] = test_test_row(table1, variable)["p_value"]
+        out[f"table1_fisher_p_{variable}"] = association_row(table1, variable)["p_value"]
     fisher = results["objective_response_fisher"].iloc[0]
     out.update(orr_fisher_p=fisher["p_value"], orr_fisher_or=fisher["estimate"], orr_fisher_or_low=fisher["conf_low"], orr_fisher_or_high=fisher["conf_high"])
     declared = {a["id"]: a for a in config["analyses"]}

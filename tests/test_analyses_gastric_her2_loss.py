@@ -12,16 +12,13 @@ they are computed, checked to be finite, and recorded in the test's
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 import pytest
 
-from conftest import ROOT
 from her2cohort.analyses import run_analysis
-from her2cohort.reconstruct.published import load_published
 from her2cohort.treatment_lines import add_line_columns
-from recount import cleaned
+from recount import assert_printed, cleaned, published_by_location, rounded
 
 STUDY = "gastric_her2_loss"
 
@@ -42,17 +39,7 @@ def study():
 
 @pytest.fixture(scope="module")
 def published():
-    return {n["location"]: n for n in load_published(ROOT / "data" / "published" / f"{STUDY}.yaml")["numbers"]}
-
-
-def rounded(value: float, precision: int) -> float:
-    return float(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-precision), rounding=ROUND_HALF_UP))
-
-
-def assert_printed(published: dict, location: str, value: float) -> None:
-    entry = published[location]
-    assert entry["basis"] == "input", location
-    assert rounded(value, entry["precision"]) == pytest.approx(entry["value"], abs=1e-9), f"{location}: {value} vs printed {entry['printed']}"
+    return published_by_location(STUDY)
 
 
 def summary(table: pd.DataFrame, variable: str, level, group: str = "Total") -> pd.Series:

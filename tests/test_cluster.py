@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib.util
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +19,7 @@ import pytest
 import yaml
 
 from conftest import ROOT
+from conftest import example_project as copy_example_project
 
 PROFILE = ROOT / "workflow" / "profiles" / "slurm" / "config.yaml"
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
@@ -154,13 +154,7 @@ def test_per_rule_resources_name_rules_of_the_workflow():
 
 @pytest.fixture(scope="module")
 def example_project(tmp_path_factory) -> Path:
-    target = tmp_path_factory.mktemp("slurm_project")
-    for name in ("Snakefile", "config", "workflow", "scripts", "environment.yml"):
-        source = ROOT / name
-        (shutil.copytree if source.is_dir() else shutil.copy)(source, target / name)
-    shutil.copytree(ROOT / "data" / "raw" / "example", target / "data" / "raw" / "example")
-    (target / "config" / "config.yaml").write_text(yaml.safe_dump({"studies": ["example"]}))
-    return target
+    return copy_example_project(tmp_path_factory.mktemp("slurm_project"))
 
 
 def test_dry_run_gives_each_job_the_profile_resources(example_project, monkeypatch):

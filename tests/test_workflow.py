@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import ROOT, set_cell
+from conftest import ROOT, example_project, set_cell
 
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 
@@ -19,13 +19,7 @@ SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
     """The workflow files and the example cohort, with config listing only `example`."""
-    target = tmp_path_factory.mktemp("project")
-    for name in ("Snakefile", "config", "workflow", "scripts", "environment.yml"):
-        source = ROOT / name
-        (shutil.copytree if source.is_dir() else shutil.copy)(source, target / name)
-    shutil.copytree(ROOT / "data" / "raw" / "example", target / "data" / "raw" / "example")
-    (target / "config" / "config.yaml").write_text(yaml.safe_dump({"studies": ["example"]}))
-    return target
+    return example_project(tmp_path_factory.mktemp("project"))
 
 
 def snakemake(project: Path, *args: str) -> subprocess.CompletedProcess:
