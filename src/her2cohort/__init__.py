@@ -10,9 +10,12 @@ Pure functions from data frames to data frames, organised by topic:
 The library never reads Snakemake objects; the rule scripts in ``scripts/`` do.
 """
 
+import functools
+
 __version__ = "0.1.0"
 
 
+@functools.lru_cache(maxsize=1)  # read once per process: the Snakefile asks for it once per study
 def library_checksum() -> str:
     """SHA-256 (16 hex digits) of the library's source: the ``.py`` files of the
     package that is imported (editable install or site-packages), by path and
