@@ -62,8 +62,9 @@ import pandas as pd
 from scipy import stats
 
 from her2cohort.stats._result import StatisticsError, result_frame
+from her2cohort.stats._ties import aeq_surv
 
-__all__ = ["cox_model", "proportional_hazards_test", "TIES_METHODS"]
+__all__ = ["cox_model", "proportional_hazards_test", "linear_predictor", "TIES_METHODS"]
 
 TIES_METHODS = ("efron", "breslow")
 
@@ -72,7 +73,6 @@ _EPS = 1e-9
 _ITER_MAX = 20
 _TOLER_CHOL = np.finfo(float).eps ** 0.75
 _TOLER_INF = math.sqrt(_EPS)
-_TIMEFIX_TOLERANCE = math.sqrt(np.finfo(float).eps)
 
 
 # --------------------------------------------------------------------------
@@ -109,20 +109,6 @@ def _levels(series: pd.Series) -> list:
         present = set(series.dropna().unique())
         return [c for c in series.cat.categories if c in present]
     return sorted(series.dropna().unique())
-
-
-def _fix_ties(time: np.ndarray) -> np.ndarray:
-    """R's ``aeqSurv``: times closer than sqrt(machine eps) (absolutely or relative
-    to the mean |time|) are set equal, so floating-point noise cannot break a tie."""
-    unique = np.unique(time)
-    if unique.size < 2:
-        return time
-    gaps = np.diff(unique)
-    tied = (gaps <= _TIMEFIX_TOLERANCE) | (gaps / np.mean(np.abs(unique)) <= _TIMEFIX_TOLERANCE)
-    if not tied.any():
-        return time
-    cuts = unique[np.concatenate([[True], ~tied])]
-    return cuts[np.searchsorted(cuts, time, side="right") - 1]
 
 
 def _design(
@@ -212,7 +198,7 @@ def _design(
     notes = []
     if n_dropped:
         notes.append(f"{n_dropped} observation(s) deleted due to missingness")
-    return _Design(_fix_ties(times), events, strata_codes, x, columns, terms, n_dropped, notes)
+    return _Design(aeq_surv(times), events, strata_codes, x, columns, terms, n_dropped, notes)
 
 
 # --------------------------------------------------------------------------
@@ -525,6 +511,28 @@ def _fit(design: _Design, ties: str) -> _Fit:
 # --------------------------------------------------------------------------
 
 
+def linear_predictor(x: np.ndarray, coef: np.ndarray) -> np.ndarray:
+    """``x @ coef``, with identical covariate rows giving bit-identical values on every machine.
+
+    Concordance counts a pair as tied when the two linear predictors are equal,
+    so equality must mean "same covariate pattern", not "same rounding". A BLAS
+    matrix-vector product does not guarantee that: the kernel OpenBLAS picks
+    for the CPU blocks the rows and may fuse multiply-adds differently in a
+    block's tail, so two identical rows can differ in the last bit (seen on
+    survival::veteran under the SkylakeX kernel: one of 36 tied patterns split,
+    C = 0.7371649 instead of R's 0.7370513). Here each row is the same sequence
+    of correctly rounded IEEE-754 products and sums, column by column, so equal
+    rows give equal values whatever the CPU, and R's ties are our ties.
+
+    Not centred: R's ``coxph`` stores ``X beta - sum(means * beta)``, which
+    differs by one constant and orders the patients identically.
+    """
+    lp = np.zeros(x.shape[0])
+    for j in range(x.shape[1]):
+        lp += x[:, j] * coef[j]
+    return lp
+
+
 def _concordance(time, event, strata, score) -> tuple[float, dict[str, float]]:
     """Harrell's C of the linear predictor, counted as survival's concordancefit.
 
@@ -738,7 +746,7 @@ def cox_model(
     if concordance:
         value = math.nan
         if usable:
-            lp = design.x[:, fit.keep] @ fit.coef[fit.keep]
+            lp = linear_predictor(design.x[:, fit.keep], fit.coef[fit.keep])
             value, _ = _concordance(design.time, design.event, design.strata, lp)
         rows.append(
             {

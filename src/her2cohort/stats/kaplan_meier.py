@@ -16,9 +16,11 @@ Conventions shared by every function here
   so recode it first (``status - 1``).
 - Rows with a missing time, event or group are dropped, as R's ``na.omit`` does;
   the count is reported in the frame's ``attrs["n_dropped"]``.
-- Tied times are compared exactly. R's ``survfit`` first merges times that
-  differ only by floating-point noise (``timefix = TRUE``, ``aeqSurv``); real
-  follow-up times (days, months to a few decimals) never trigger it.
+- Times that differ only by floating-point noise are merged first, as R's
+  ``survfit`` and ``survdiff`` do (``timefix = TRUE``, ``aeqSurv``;
+  :func:`her2cohort.stats._ties.aeq_surv`): a tie in exact arithmetic is a tie
+  here on every machine. Real follow-up times (days, months to a few decimals)
+  never trigger it.
 - Standard errors are Greenwood's. R's ``survfit`` object stores the standard
   error of the *cumulative hazard* (of ``-log S``), and ``summary.survfit``
   prints the standard error of *S*; the table carries both, as
@@ -42,6 +44,7 @@ import pandas as pd
 from scipy import stats
 
 from her2cohort.stats._result import StatisticsError, result_frame
+from her2cohort.stats._ties import aeq_surv
 
 #: R's tolerance for "S equals 0.5 exactly" (``sqrt(.Machine$double.eps)``).
 R_TOLERANCE = math.sqrt(np.finfo(float).eps)
@@ -97,6 +100,7 @@ def _prepare(
     times = pd.to_numeric(frame[time], errors="coerce").to_numpy(dtype=float)
     if not np.all(np.isfinite(times)):
         raise StatisticsError(f"'{time}' must be finite numbers")
+    times = aeq_surv(times)
     raw_event = frame[event].to_numpy()
     events = pd.to_numeric(pd.Series(raw_event), errors="coerce").to_numpy(dtype=float)
     if not np.all(np.isin(events, (0.0, 1.0))):
