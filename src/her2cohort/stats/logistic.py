@@ -37,7 +37,6 @@ Scale. ``estimate``, ``conf_low`` and ``conf_high`` are odds ratios;
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
 from typing import Literal, Mapping, Sequence
 
@@ -454,6 +453,174 @@ def logistic_odds_ratios(
     return frame
 
 
+# --------------------------------------------------------------------------
+# Firth's penalized likelihood, fitted as logistf.fit does
+# --------------------------------------------------------------------------
+
+# logistf.control() defaults: step cap and step-halvings per iteration.
+_FIRTH_MAXSTEP = 5.0
+_FIRTH_MAXHS = 5
+# logistf's convergence criteria (lconv = gconv = xconv = 1e-5, at most 25
+# iterations): a fit that meets them is a fit logistf reports as converged.
+_LOGISTF_CONV = 1e-5
+# We iterate on to a Newton step below 1e-10, which puts the estimates 1e-10
+# from the root (the iteration converges linearly with a small rate), far
+# below what any printed digit or R comparison sees.
+_FIRTH_XCONV = 1e-10
+_FIRTH_MAXIT = 200
+
+
+@dataclass
+class _FirthState:
+    beta: np.ndarray
+    loglik: float  # penalized: l(beta) + 0.5 log|X'WX|
+    score: np.ndarray  # Firth's modified score X'(y - p + h (1/2 - p))
+    fisher: np.ndarray  # X'WX
+    hat: np.ndarray  # diagonal of W^1/2 X (X'WX)^-1 X' W^1/2
+
+
+def _firth_state(X: np.ndarray, y: np.ndarray, beta: np.ndarray) -> _FirthState:
+    eta = X @ beta
+    # p (1 - p) as expit(eta) expit(-eta) and the log-likelihood through
+    # logaddexp stay finite where p rounds to 1 (|eta| > 37), which profile
+    # points far out under separation reach.
+    p = expit(eta)
+    w = p * expit(-eta)
+    fisher = (X * w[:, None]).T @ X
+    sign, logdet = np.linalg.slogdet(fisher)
+    loglik = -float(np.sum(np.logaddexp(0.0, np.where(y == 1, -eta, eta))))
+    if sign <= 0 or not np.isfinite(loglik) or not np.isfinite(logdet):
+        return _FirthState(beta, -math.inf, np.full(beta.size, np.nan), fisher, np.full(y.size, np.nan))
+    hat = np.einsum("ij,jk,ik->i", X, np.linalg.inv(fisher), X) * w
+    score = X.T @ (y - p + hat * (0.5 - p))
+    return _FirthState(beta, loglik + 0.5 * logdet, score, fisher, hat)
+
+
+def _firth_fit(X: np.ndarray, y: np.ndarray, fixed: Mapping[int, float] | None = None, start: np.ndarray | None = None):
+    """Maximise Firth's penalized log-likelihood, some coefficients held at given values.
+
+    The iteration of ``logistf.fit`` (logistf 1.26, ``fit = "NR"``): from
+    beta = 0, the step ``(X'WX)^-1 U*`` on the free coefficients (U* = Firth's
+    modified score), shrunk so that no coefficient moves by more than 5, and
+    halved up to 5 times while the penalized log-likelihood falls, the last
+    half-step being taken in any case. A held coefficient (a penalized
+    likelihood-ratio test, a profile point) keeps its value and still enters
+    the penalty through the full X'WX, as logistf's ``colfit`` does.
+
+    Two decisions here must not hinge on the last bit of floating point, since
+    BLAS kernels and SIMD ``exp``/``log`` differ across CPUs in it:
+
+    * "the log-likelihood fell" means fell by more than rounding,
+      1e-12 x (1 + |l*|); a smaller change near the optimum is noise, and
+      halving on it stalls the iteration (firthmodels 0.8 then declares the fit
+      failed on some CPUs and not others, which is why this fit is our own);
+    * convergence is a Newton step below 1e-10 for every free coefficient,
+      reached by a contracting iteration whatever the rounding. A fit still
+      short of that after 200 iterations is accepted if it meets logistf's own
+      criteria (step, score and log-likelihood change below 1e-5), else
+      reported as not converged.
+
+    Returns (state, converged).
+    """
+    k = X.shape[1]
+    fixed = dict(fixed or {})
+    free = np.array([j for j in range(k) if j not in fixed], dtype=int)
+    beta = np.zeros(k) if start is None else np.array(start, dtype=float)
+    for j, value in fixed.items():
+        beta[j] = value
+    state = _firth_state(X, y, beta)
+    if not np.isfinite(state.loglik):
+        return state, False
+    delta_max = math.inf
+    change = math.inf
+    for _ in range(_FIRTH_MAXIT):
+        if free.size == 0:
+            return state, True
+        try:
+            step = np.linalg.solve(state.fisher[np.ix_(free, free)], state.score[free])
+        except np.linalg.LinAlgError:
+            return state, False
+        if not np.all(np.isfinite(step)):
+            return state, False
+        delta_max = float(np.max(np.abs(step)))
+        if delta_max <= _FIRTH_XCONV:
+            return state, True
+        if delta_max > _FIRTH_MAXSTEP:
+            step *= _FIRTH_MAXSTEP / delta_max
+        noise = 1e-12 * (1 + abs(state.loglik))
+        candidate = state.beta.copy()
+        candidate[free] += step
+        for halving in range(1, _FIRTH_MAXHS + 1):
+            trial = _firth_state(X, y, candidate)
+            if trial.loglik >= state.loglik - noise:
+                break
+            candidate[free] -= step * 2.0**-halving
+        else:
+            trial = _firth_state(X, y, candidate)
+        if not np.isfinite(trial.loglik):
+            return state, False
+        # Past the maximum along the step (the directional derivative changed
+        # sign): try the secant point of the derivative, as a line search would.
+        # Fisher scoring on Firth's score overshoots when the penalty dominates,
+        # far out on a profile under separation, and would oscillate for hundreds
+        # of iterations; logistf's halving never sees it since l* still rises.
+        moved = trial.beta[free] - state.beta[free]
+        slope_here, slope_there = state.score[free] @ moved, trial.score[free] @ moved
+        if slope_here > 0 > slope_there:
+            secant = state.beta.copy()
+            secant[free] += moved * (slope_here / (slope_here - slope_there))
+            better = _firth_state(X, y, secant)
+            if better.loglik > trial.loglik:
+                trial = better
+        change = trial.loglik - state.loglik
+        previous_score = state.score[free]
+        state = trial
+    converged = (
+        delta_max <= _LOGISTF_CONV
+        and float(np.max(np.abs(previous_score))) <= _LOGISTF_CONV
+        and change <= _LOGISTF_CONV
+    )
+    return state, converged
+
+
+def _firth_profile_limits(X, y, fit: _FirthState, j: int, se: float, conf_level: float):
+    """Profile penalized-likelihood limits of coefficient j, solved exactly.
+
+    ``2 (l*(beta_hat) - max l*(beta | beta_j = b)) = qchisq(conf_level, 1)`` on
+    each side, by Brent's method on the profile (each point a Firth fit with
+    beta_j held at b). logistf (``pl = TRUE``) finds the same points by the
+    Venzon-Moolgavkar iteration to its 1e-5 tolerance. Under separation the
+    penalty keeps the profile bounded, so both limits are finite.
+    """
+    critical = chi2.ppf(conf_level, 1)
+    warm = {"beta": fit.beta}
+
+    def excess(b):
+        state, converged = _firth_fit(X, y, fixed={j: b}, start=warm["beta"])
+        if not converged:
+            state, converged = _firth_fit(X, y, fixed={j: b})
+        if not converged:
+            raise StatisticsError("profile penalized-likelihood fit did not converge")
+        warm["beta"] = state.beta
+        return 2 * (fit.loglik - state.loglik) - critical
+
+    limits = []
+    for sign in (-1, 1):
+        warm["beta"] = fit.beta
+        width = se
+        for _ in range(60):
+            if excess(fit.beta[j] + sign * width) > 0:
+                break
+            width *= 2
+        else:
+            limits.append(math.nan)
+            continue
+        ends = sorted((fit.beta[j], fit.beta[j] + sign * width))
+        warm["beta"] = fit.beta
+        limits.append(brentq(excess, *ends, xtol=1e-12, rtol=4 * np.finfo(float).eps))
+    return limits
+
+
 def firth_odds_ratios(
     data: pd.DataFrame,
     outcome: str,
@@ -465,18 +632,18 @@ def firth_odds_ratios(
 ) -> pd.DataFrame:
     """Firth-penalized logistic regression odds ratios (R ``logistf`` defaults).
 
-    Firth's (1993) penalized likelihood ``l(b) + 0.5 log|I(b)|``, fitted by
-    ``firthmodels.FirthLogisticRegression`` (numpy backend, gradient and step
-    tolerance 1e-8, tighter than logistf's 1e-5). As ``logistf(pl = TRUE)``
-    prints: ``std_error`` is logistf's Wald SE (inverse of the augmented
-    information ``X' diag((1 + h) p (1 - p)) X``, which is NOT brglm2's SE), the
-    CI is the profile penalized-likelihood interval (Venzon-Moolgavkar), and
-    ``p_value`` the penalized likelihood-ratio test (``statistic`` = chi2, 1 df).
-    Point estimates equal brglm2's ``glm(method = "brglmFit", type = "AS_mean")``.
-    Finite even under separation. Extra columns: log_odds, n_events.
+    Firth's (1993) penalized likelihood ``l(b) + 0.5 log|I(b)|``, maximised by
+    logistf's Newton-Raphson iteration (:func:`_firth_fit`), to a step below
+    1e-10 (logistf stops at 1e-5). As ``logistf(pl = TRUE)`` prints:
+    ``std_error`` is logistf's Wald SE (inverse of the augmented information
+    ``X' diag((1 + h) p (1 - p)) X``, which is NOT brglm2's SE), the CI is the
+    profile penalized-likelihood interval, and ``p_value`` the penalized
+    likelihood-ratio test (``statistic`` = 2 (l*(b_hat) - l*(b | b_j = 0)),
+    chi2 with 1 df; the constrained fit keeps the full model's penalty, as
+    logistf's does). Point estimates equal brglm2's ``glm(method = "brglmFit",
+    type = "AS_mean")``. Finite even under separation. Extra columns: log_odds,
+    n_events.
     """
-    from firthmodels import FirthLogisticRegression
-
     if not 0 < conf_level < 1:
         raise StatisticsError("conf_level must be between 0 and 1")
     design = _design(data, outcome, covariates, event_level, reference_levels)
@@ -485,7 +652,7 @@ def firth_odds_ratios(
         "Firth penalized-likelihood logistic regression; penalized likelihood-ratio "
         "test; profile penalized-likelihood CI"
     )
-    convention = "R logistf (pl = TRUE) via firthmodels"
+    convention = "R logistf (pl = TRUE): Newton-Raphson as logistf.fit, converged to 1e-10"
     n_events = int(design.y.sum())
     if n_events in (0, design.y.size):
         what = "no events" if n_events == 0 else "no non-events"
@@ -497,66 +664,56 @@ def firth_odds_ratios(
             "; ".join([*notes, f"{what}: odds ratios are not estimable"]),
         )
 
-    model = FirthLogisticRegression(
-        backend="numpy", fit_intercept=False, max_iter=_MAX_ITER, gtol=1e-8, xtol=1e-8
-    )
-    with warnings.catch_warnings():
-        # convergence is checked below and reported in `note`
-        warnings.simplefilter("ignore")
-        model.fit(design.X, design.y)
-        if not model.converged_:
-            return _na_rows(
-                design,
-                method,
-                convention,
-                conf_level,
-                "; ".join([*notes, "Firth fit did not converge"]),
-            )
-        alpha = 1 - conf_level
-        model.lrt()
-        limits = model.conf_int(alpha=alpha, method="pl", tol=1e-8, max_iter=_MAX_ITER)
-        # At 1e-8 a constrained fit can stall on rounding (step halving cannot raise
-        # the penalized log-likelihood any more); 1e-6 still puts the likelihood
-        # ratio within ~1e-12 of its limit (the log-likelihood is flat at the optimum).
-        if np.isnan(model.lrt_pvalues_).any():
-            model.gtol = model.xtol = 1e-6
-            model.lrt()
-        if np.isnan(limits).any():
-            retry = model.conf_int(
-                alpha=alpha, method="pl", tol=1e-6, max_iter=_MAX_ITER
-            )
-            limits = np.where(np.isnan(limits), retry, limits)
-    failed = [t for t, p in zip(design.terms, model.lrt_pvalues_) if np.isnan(p)]
-    if failed:
-        notes.append(f"penalized likelihood-ratio test did not converge for {failed}")
-    failed = [t for t, row in zip(design.terms, limits) if np.isnan(row).any()]
-    if failed:
-        notes.append(
-            f"profile penalized-likelihood limit did not converge for {failed}"
+    X, y = design.X, design.y
+    fit, converged = _firth_fit(X, y)
+    if not converged:
+        return _na_rows(
+            design,
+            method,
+            convention,
+            conf_level,
+            "; ".join([*notes, f"Firth fit did not converge in {_FIRTH_MAXIT} iterations"]),
         )
-    beta = model.coef_
-    with np.errstate(divide="ignore", invalid="ignore"):
-        statistic = np.where(
-            np.isfinite(model.lrt_bse_), (beta / model.lrt_bse_) ** 2, 0.0
-        )
-    statistic = np.where(np.isnan(model.lrt_pvalues_), np.nan, statistic)
+    eta = X @ fit.beta
+    w = expit(eta) * expit(-eta)
+    augmented = (X * ((1 + fit.hat) * w)[:, None]).T @ X
+    se = np.sqrt(np.diag(np.linalg.inv(augmented)))
+
+    statistic = np.full(fit.beta.size, np.nan)
+    limits = np.full((fit.beta.size, 2), np.nan)
+    failed_tests, failed_limits = [], []
+    for j, term in enumerate(design.terms):
+        null, null_converged = _firth_fit(X, y, fixed={j: 0.0}, start=fit.beta)
+        if not null_converged:
+            null, null_converged = _firth_fit(X, y, fixed={j: 0.0})
+        if null_converged:
+            statistic[j] = max(2 * (fit.loglik - null.loglik), 0.0)
+        else:
+            failed_tests.append(term)
+        try:
+            limits[j] = _firth_profile_limits(X, y, fit, j, se[j], conf_level)
+        except StatisticsError:
+            failed_limits.append(term)
+    if failed_tests:
+        notes.append(f"penalized likelihood-ratio test did not converge for {failed_tests}")
+    failed_limits += [t for t, row in zip(design.terms, limits) if np.isnan(row).any() and t not in failed_limits]
+    if failed_limits:
+        notes.append(f"profile penalized-likelihood limit did not converge for {failed_limits}")
+    p_values = chi2.sf(statistic, 1)
+    beta = fit.beta
     return result_frame(
         [
             {
                 "term": term,
                 "estimate": math.exp(beta[j]),
-                "std_error": model.bse_[j],
-                "conf_low": (
-                    math.exp(limits[j, 0]) if np.isfinite(limits[j, 0]) else math.nan
-                ),
-                "conf_high": (
-                    math.exp(limits[j, 1]) if np.isfinite(limits[j, 1]) else math.nan
-                ),
+                "std_error": se[j],
+                "conf_low": math.exp(limits[j, 0]) if np.isfinite(limits[j, 0]) else math.nan,
+                "conf_high": math.exp(limits[j, 1]) if np.isfinite(limits[j, 1]) else math.nan,
                 "conf_level": conf_level,
                 "statistic": statistic[j],
                 "statistic_name": "chi2",
                 "df": 1,
-                "p_value": model.lrt_pvalues_[j],
+                "p_value": p_values[j],
                 "method": method,
                 "convention": convention,
                 "n": design.y.size,
