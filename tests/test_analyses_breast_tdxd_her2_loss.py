@@ -94,6 +94,7 @@ R_TESTS = {
     "ihc_wilcoxon--spss": ("wilcoxon_spss", "wilcoxon_spss"),
     "ihc_wilcoxon--exact_conditional": ("wilcoxon_exact_conditional", "wilcoxon_r"),
     "ihc_bowker": ("bowker", "bowker"),
+    "ihc_bowker--exact": ("bowker_exact", "bowker"),
     "ihc_stuart_maxwell": ("stuart_maxwell", "stuart_maxwell"),
     "ihc_zero_mcnemar": ("mcnemar", "mcnemar"),
     "ihc_zero_mcnemar_exact": ("mcnemar_exact", "mcnemar_exact"),

@@ -3,8 +3,10 @@
 # (IHC >= 1+ -> 0) and decrease among the patients with pre-treatment expression
 # (binom.test, Clopper-Pearson), the paired tests of the shift (wilcox.test of
 # R 4.2 and its SPSS form, coin's exact conditional signed-rank test, Bowker =
-# mcnemar.test on the 4 x 4 table, coin::mh_test = Stuart-Maxwell) and McNemar
-# on IHC 0 vs >= 1+ (corrected, and exact = binom.test on the discordant pairs).
+# mcnemar.test on the 4 x 4 table and its exact conditional p (every split of each
+# mirror-cell pair's total, Binomial(total, 1/2) under symmetry, enumerated),
+# coin::mh_test = Stuart-Maxwell) and McNemar on IHC 0 vs >= 1+ (corrected, and
+# exact = binom.test on the discordant pairs).
 #   Rscript tests/r/breast_tdxd_her2_loss.R   (from the repository root)
 suppressPackageStartupMessages(library(coin))
 options(digits = 15)
@@ -51,6 +53,16 @@ ct <- wilcoxsign_test(value ~ time | id, data = long, distribution = "exact", ze
 add("wilcoxon_exact_conditional", statistic(ct), NA, pvalue(ct))
 b <- mcnemar.test(tab)
 add("bowker", b$statistic, b$parameter, b$p.value)
+# exact conditional Bowker: P(X^2 >= observed) over every split n_ij of each pair total m_ij (no pair is
+# empty here); the statistic as an integer numerator over lcm(m) so that ties compare exactly
+up <- upper.tri(tab); above <- unclass(tab)[up]; total <- above + t(unclass(tab))[up]
+stopifnot(all(total > 0))
+gcd <- function(a, b) if (b == 0) a else gcd(b, a %% b)
+L <- Reduce(function(a, b) a / gcd(a, b) * b, total, 1)
+grid <- as.matrix(expand.grid(lapply(total, function(m) 0:m)))
+numerator <- as.vector(((2 * grid - rep(total, each = nrow(grid)))^2) %*% (L / total))
+weight <- apply(grid, 1, function(n) prod(dbinom(n, total, 0.5)))
+add("bowker_exact", b$statistic, NA, sum(weight[numerator >= sum((2 * above - total)^2 * (L / total))]))
 mh <- mh_test(tab)
 add("stuart_maxwell", statistic(mh), mh@statistic@df, pvalue(mh))
 zero <- table(factor(d$pre >= 1, levels = c(TRUE, FALSE)), factor(d$post >= 1, levels = c(TRUE, FALSE)))

@@ -1,6 +1,8 @@
 """Shift tables, McNemar, Bowker and Stuart–Maxwell against R ``mcnemar.test`` / ``binom.test`` / ``coin::mh_test``.
 
-Fixtures from tests/r/rank_tests.R. Datasets: tests/data/rank_shift_tables.csv (small edge-case tables),
+Fixtures from tests/r/rank_tests.R; for the exact conditional Bowker test and coin's symmetry_test from
+tests/r/paired_categorical.R on tests/data/paired_categorical_tables.csv (the T-DXd study's 4 x 4 IHC table and
+small edge cases). Datasets of rank_tests.R: tests/data/rank_shift_tables.csv (small edge-case tables),
 rank_shift_breast_ihc.csv (41 pairs; an illustrative IHC shift table consistent with the T-DXd abstract's
 counts, the full table is not published) and rank_shift_gastric_table3.csv (48 patients; each of the
 gastric study's Table 3 shift tables filled in from its printed counts, independently of one another).
@@ -254,3 +256,167 @@ def test_statsmodels_defaults_differ_from_r():
     homogeneity = SquareTable(isolated, shift_zeros=False).homogeneity()
     assert homogeneity.statistic == pytest.approx(coin.statistic, rel=REL) and homogeneity.df != coin.df
     assert SquareTable(isolated, shift_zeros=False).symmetry().df == 6 != bowker_test(isolated).df.item()
+
+
+# ----------------------------------------------------------------------- Bowker: exact conditional, Monte Carlo
+# Fixtures from tests/r/paired_categorical.R on tests/data/paired_categorical_tables.csv.
+
+BOWKER_FIXTURES = ROOT / "tests" / "fixtures" / "r" / "paired_categorical"
+# round_trip: pandas' default float parser can miss the last bit of R's 17 digits
+BOWKER_R = pd.read_csv(BOWKER_FIXTURES / "bowker.csv", float_precision="round_trip").set_index("table_id")
+COIN_R = pd.read_csv(BOWKER_FIXTURES / "coin.csv", float_precision="round_trip").set_index("table_id")
+EXACT_REL = 1e-9  # R's enumeration sums dbinom weights in floating point; its convolution is exact
+N_RESAMPLES = 100_000
+
+
+def _bowker_tables() -> dict[str, pd.DataFrame]:
+    long = pd.read_csv(DATA / "paired_categorical_tables.csv", dtype={"before": str, "after": str})
+    tables = {}
+    for tid, part in long.groupby("table_id", sort=False):
+        levels = list(dict.fromkeys(part["before"]))
+        tables[tid] = part.pivot(index="before", columns="after", values="count").loc[levels, levels]
+    return tables
+
+
+BOWKER_TABLES = _bowker_tables()
+TESTED = [tid for tid in BOWKER_R.index if not math.isnan(BOWKER_R.loc[tid, "p_exact_convolution"])]
+
+
+def _within_4_se(estimate: float, p: float, draws: int) -> bool:
+    return abs(estimate - p) <= 4 * math.sqrt(p * (1 - p) / draws)
+
+
+def test_bowker_tdxd_table_is_the_studys_shift_table():
+    r = pd.read_csv(ROOT / "tests" / "fixtures" / "r" / "breast_tdxd_her2_loss" / "shift.csv")
+    study = r.pivot(index="before", columns="after", values="n").to_numpy()
+    np.testing.assert_array_equal(BOWKER_TABLES["tdxd_ihc"].to_numpy(), study)
+
+
+@pytest.mark.parametrize("tid", TESTED)
+def test_bowker_exact_matches_r_enumeration(tid):
+    r = BOWKER_R.loc[tid]
+    exact = bowker_test(BOWKER_TABLES[tid], distribution="exact").iloc[0]
+    # R's convolution is exact (integer counts / 2^M) and so is ours: the same double
+    assert exact.p_value == r.p_exact_convolution
+    assert exact.p_value == pytest.approx(r.p_exact_enumeration, rel=EXACT_REL)
+    assert exact.statistic == pytest.approx(r.statistic_drop, rel=1e-12)
+    assert exact.method == "Exact conditional test of symmetry (Bowker's statistic)" and math.isnan(exact.df)
+    asymptotic = bowker_test(BOWKER_TABLES[tid]).iloc[0]
+    assert asymptotic.statistic == exact.statistic  # one statistic, whatever the distribution
+    assert asymptotic.p_value == pytest.approx(r.p_value_drop, rel=1e-12) and asymptotic.df == r.df_drop
+    for result in (exact, asymptotic):
+        assert result.asymptotic_reliable == r.asymptotic_reliable and result.min_pair_total == r.min_pair_total
+
+
+def test_bowker_exact_tdxd_table():
+    """Breast T-DXd 4 x 4 IHC shift table: chi-square p 0.0109, exact conditional p 10112 / 2^23 = 0.00121."""
+    table = BOWKER_TABLES["tdxd_ihc"]
+    asymptotic = bowker_test(table).iloc[0]
+    exact = bowker_test(table, distribution="exact").iloc[0]
+    assert (asymptotic.statistic, asymptotic.df) == (pytest.approx(16.6, rel=1e-12), 6)
+    assert round(asymptotic.p_value, 4) == 0.0109
+    assert exact.p_value == 10112 / 2**23
+    assert asymptotic.note == (
+        "chi-square approximation unreliable: 5 of 6 mirror-cell pair(s) have n_ij + n_ji < 10 "
+        "(expected count < 5 under symmetry); use the exact conditional test (distribution='exact')"
+    )
+    assert not asymptotic.asymptotic_reliable and exact.note == ""
+
+
+def test_bowker_exact_on_2x2_is_binom_test():
+    r = BOWKER_R.loc["t2_discordant"]
+    exact = bowker_test(BOWKER_TABLES["t2_discordant"], distribution="exact").p_value.item()
+    assert exact == pytest.approx(r.p_binom_test, rel=EXACT_REL)
+    assert exact == pytest.approx(mcnemar_exact_test(BOWKER_TABLES["t2_discordant"]).p_value.item(), rel=EXACT_REL)
+
+
+@pytest.mark.parametrize("tid", TESTED)
+def test_bowker_monte_carlo_is_within_4_se_of_exact(tid):
+    exact = BOWKER_R.loc[tid, "p_exact_convolution"]
+    simulated = bowker_test(BOWKER_TABLES[tid], distribution="monte_carlo", n_resamples=N_RESAMPLES, seed=1).iloc[0]
+    assert _within_4_se(simulated.p_value, exact, N_RESAMPLES), (simulated.p_value, exact)
+    assert simulated.method == "Monte Carlo conditional test of symmetry (Bowker's statistic)"
+    assert simulated.n_resamples == N_RESAMPLES and "100000 draws, numpy seed 1" in simulated.convention
+    again = bowker_test(BOWKER_TABLES[tid], distribution="monte_carlo", n_resamples=N_RESAMPLES, seed=1)
+    assert again.p_value.item() == simulated.p_value  # seeded: the same draws
+    assert (simulated.p_value * (N_RESAMPLES + 1)) == pytest.approx(round(simulated.p_value * (N_RESAMPLES + 1)))
+
+
+@pytest.mark.parametrize("tid", TESTED)
+def test_coin_symmetry_test_statistics(tid):
+    """coin's quadratic symmetry_test: on the category factor Stuart-Maxwell (= mh_test), on the
+    (own, other) category labels Bowker; its Monte Carlo p (#/B) lies within 4 SE of our exact p."""
+    coin = COIN_R.loc[tid]
+    table = BOWKER_TABLES[tid]
+    bowker = bowker_test(table).iloc[0]
+    assert coin.transition_statistic == pytest.approx(bowker.statistic, rel=1e-9)
+    assert coin.transition_df == bowker.df
+    assert coin.category_statistic == pytest.approx(coin.mh_test_statistic, rel=1e-12)
+    assert coin.category_statistic == pytest.approx(stuart_maxwell_test(table).statistic.item(), rel=1e-9)
+    if table.shape[0] > 2:  # for 2 x 2 both are the uncorrected McNemar statistic
+        assert coin.category_statistic != pytest.approx(bowker.statistic, rel=1e-3)
+    exact = bowker_test(table, distribution="exact").p_value.item()
+    assert _within_4_se(coin.transition_p_approximate, exact, int(coin.nresample))
+    assert coin.exact_error == "cannot compute exact distribution with multivariate scores"
+
+
+def test_bowker_reliability_flag_and_auto_policy():
+    dense, sparse = BOWKER_TABLES["t3_dense"], BOWKER_TABLES["t3_sparse"]
+    assert bowker_test(dense).asymptotic_reliable.item() is True and bowker_test(dense).note.item() == ""
+    flagged = bowker_test(sparse).iloc[0]
+    assert isinstance(flagged.asymptotic_reliable, np.bool_) and not flagged.asymptotic_reliable
+    assert flagged.min_pair_total == 2
+    assert "chi-square approximation unreliable: 3 of 3 mirror-cell pair(s)" in flagged.note
+    assert "distribution='exact'" in flagged.note
+    auto_dense = bowker_test(dense, distribution="auto").iloc[0]
+    assert auto_dense.p_value == bowker_test(dense).p_value.item() and auto_dense.df == 3
+    assert auto_dense.method == "Bowker's test of symmetry (McNemar's Chi-squared test)"
+    assert auto_dense.note == (
+        "distribution 'auto' chose the chi-square test: every mirror-cell pair has n_ij + n_ji >= 10"
+    )
+    auto_sparse = bowker_test(sparse, distribution="auto").iloc[0]
+    assert auto_sparse.p_value == bowker_test(sparse, distribution="exact").p_value.item() == 1 / 32
+    assert auto_sparse.method.startswith("Exact conditional")
+    assert auto_sparse.note.startswith("distribution 'auto' chose the exact test: 3 of 3 mirror-cell pair(s)")
+
+
+def test_bowker_exact_with_empty_pairs_and_no_discordant_pairs():
+    table = BOWKER_TABLES["t4_empty_pair"]
+    exact = bowker_test(table, distribution="exact").iloc[0]
+    assert exact.p_value == BOWKER_R.loc["t4_empty_pair", "p_exact_convolution"]
+    assert "1 empty mirror-cell pair(s)" in exact.note and exact.n_empty_pairs == 1
+    as_r = bowker_test(table, distribution="exact", empty_pairs="na").iloc[0]
+    assert math.isnan(as_r.p_value) and "R's NaN" in as_r.note  # mcnemar.test: NaN
+    assert math.isnan(BOWKER_R.loc["t4_empty_pair", "p_value"])
+    for distribution in ("exact", "monte_carlo", "auto"):
+        none = bowker_test(BOWKER_TABLES["t3_no_offdiag"], distribution=distribution).iloc[0]
+        assert math.isnan(none.p_value) and none.note == "no discordant pairs: no test"
+
+
+def test_bowker_exact_turns_to_monte_carlo_beyond_max_support():
+    table = BOWKER_TABLES["tdxd_ihc"]
+    assert BOWKER_R.loc["tdxd_ihc", "n_support"] == 60
+    within = bowker_test(table, distribution="exact", max_support=60).iloc[0]
+    assert within.method.startswith("Exact conditional")
+    beyond = bowker_test(table, distribution="exact", max_support=59, seed=7).iloc[0]
+    assert beyond.method.startswith("Monte Carlo") and beyond.n_resamples == 100_000
+    assert beyond.note == "the exact distribution has more than 59 distinct values: Monte Carlo instead"
+    assert beyond.p_value == bowker_test(table, distribution="monte_carlo", seed=7).p_value.item()
+
+
+def test_bowker_monte_carlo_with_python_integers_agrees_with_int64(monkeypatch):
+    import her2cohort.stats.paired_categorical as module
+
+    table = BOWKER_TABLES["t4_empty_pair"]
+    in_int64 = bowker_test(table, distribution="monte_carlo", n_resamples=5000).p_value.item()
+    monkeypatch.setattr(module, "INT64_BOUND", 0)  # every lcm too large for int64: object arrays of Python ints
+    assert bowker_test(table, distribution="monte_carlo", n_resamples=5000).p_value.item() == in_int64
+
+
+def test_bowker_distribution_arguments_are_checked():
+    with pytest.raises(StatisticsError, match="distribution must be one of"):
+        bowker_test(np.ones((3, 3)), distribution="permutation")
+    with pytest.raises(StatisticsError, match="integer counts"):
+        bowker_test(np.array([[1, 2.5, 0], [1, 1, 0], [0, 1, 1]]), distribution="exact")
+    with pytest.raises(StatisticsError, match="at least 1"):
+        bowker_test(np.ones((3, 3)), distribution="monte_carlo", n_resamples=0)
