@@ -202,9 +202,9 @@ def test_evolution_cells(study, published):
     assert_printed(published, "Results / HER2 evolution / primary low remained low / N", cell("low", "low")["before_total"])
     discordant = shift[shift["before"] != shift["after"]]["n"].sum()
     assert_printed(published, "Results / HER2 evolution / discordance overall / n", discordant)
-    assert discordant == results["discordance"].iloc[0]["statistic"]
+    assert discordant == results["discordance"].iloc[0]["successes"]
     to_low = shift[(shift["after"] == "low") & (shift["before"] != "low")]["n"].sum()
-    assert to_low == results["shift_to_low"].iloc[0]["statistic"]
+    assert to_low == results["shift_to_low"].iloc[0]["successes"]
     assert_printed(published, "Discussion / para 5 / shifted to low / n", to_low)
 
 

@@ -6,7 +6,9 @@ at printed precision; the published values are read from
 ``data/published/gastric_her2_loss.yaml``, never copied here. Held-out numbers
 (p-values, ORs, HRs, CIs, AUCs) are not expected to match a synthetic cohort:
 they are computed, checked to be finite, and recorded in the test's
-``user_properties`` (printed, reproduced at printed precision, match).
+``user_properties`` (printed, reproduced at printed precision, match). The six
+Cox models (Breslow ties as declared, and the Efron variant) are checked
+against R's coxph on the raw files (``tests/r/gastric_her2_loss.R``) at 1e-6.
 """
 
 from __future__ import annotations
@@ -16,11 +18,15 @@ import math
 import pandas as pd
 import pytest
 
+from conftest import ROOT
 from her2cohort.analyses import run_analysis
 from her2cohort.treatment_lines import add_line_columns
 from recount import assert_printed, cleaned, published_by_location, rounded
 
 STUDY = "gastric_her2_loss"
+#: R on the raw files (tests/r/gastric_her2_loss.R): coxph with Breslow and Efron ties.
+R = ROOT / "tests" / "fixtures" / "r" / STUDY
+REL = 1e-6
 
 
 def analysis_set_with_lines(built):
@@ -29,10 +35,14 @@ def analysis_set_with_lines(built):
 
 
 @pytest.fixture(scope="module")
-def study():
+def analysis_data():
     built = cleaned(STUDY)
-    config = built.config
-    data = analysis_set_with_lines(built)
+    return built.config, analysis_set_with_lines(built)
+
+
+@pytest.fixture(scope="module")
+def study(analysis_data):
+    config, data = analysis_data
     results = {a["id"]: run_analysis(data, a, config.get("derive")) for a in config["analyses"]}
     return config, results
 
@@ -207,10 +217,10 @@ def test_response_survival_and_follow_up(study, published):
     _, results = study
     orr = results["objective_response"].iloc[0]
     assert_printed(published, "Results / Patient characteristics / first-line response / measurable lesions / n", orr["n"])
-    assert_printed(published, "Results / Patient characteristics / first-line response / objective response / n", orr["statistic"])
+    assert_printed(published, "Results / Patient characteristics / first-line response / objective response / n", orr["successes"])
     assert_printed(published, "Results / Patient characteristics / first-line response / objective response / %", 100 * orr["estimate"])
     dcr = results["disease_control"].iloc[0]
-    assert_printed(published, "Results / Patient characteristics / first-line response / disease control / n", dcr["statistic"])
+    assert_printed(published, "Results / Patient characteristics / first-line response / disease control / n", dcr["successes"])
     assert_printed(published, "Results / Patient characteristics / first-line response / disease control / %", 100 * dcr["estimate"])
     assert_printed(published, "Results / Patient characteristics / PFS / total / median / estimate", results["pfs_median"].iloc[0]["estimate"])
     assert_printed(published, "Results / Patient characteristics / OS / total / median / estimate", results["os_median"].iloc[0]["estimate"])
@@ -267,7 +277,7 @@ def test_tdm1_response_among_evaluable(study, published):
     response = results["tdm1_response"].set_index("term")
     assert_printed(published, "Results / Treatment outcomes / second-line T-DM1 / persistence / ORR", 100 * response.loc["persistent", "estimate"])
     assert response.loc["persistent", "n"] == 9
-    assert_printed(published, "Results / Treatment outcomes / second-line T-DM1 / loss / objective responses", response.loc["loss", "statistic"])
+    assert_printed(published, "Results / Treatment outcomes / second-line T-DM1 / loss / objective responses", response.loc["loss", "successes"])
     patients = results["tdm1_patients"].query("row_type == 'summary'").set_index("group")
     for k, stat in ((1, "minimum"), (2, "median"), (3, "maximum")):
         assert_printed(published, f"Results / Treatment outcomes / second-line T-DM1 / loss / PFS patient {k}", patients.loc["loss", stat])
@@ -283,12 +293,15 @@ def test_tdm1_median_under_r_is_the_reconstruction_target(study, published):
 
 
 def test_loss_h_score_p_is_determined_by_the_signs(study):
-    # all 14 loss patients fall: SPSS's asymptotic Z = sum of ranks standardised, 14 of 14 negative
+    # all 14 loss patients fall: SPSS's asymptotic Z standardises the smaller rank sum (0 here, the
+    # rises), so it prints Z = -|z| = -3.30 (her2cohort.stats.rank_tests, SPSS sign rule), p 0.00098
     _, results = study
     row = results["h_score_before_after_loss"].iloc[0]
     n = 14
-    z = (n * (n + 1) / 2 - n * (n + 1) / 4) / math.sqrt(n * (n + 1) * (2 * n + 1) / 24)
+    z = (0 - n * (n + 1) / 4) / math.sqrt(n * (n + 1) * (2 * n + 1) / 24)
     assert row["n_ranked"] == n and row["statistic"] == pytest.approx(z, rel=1e-12)
+    assert row["median_x"] > row["median_y"]  # the direction is in the medians, not in the sign of Z
+    assert row["p_value"] == pytest.approx(math.erfc(abs(z) / math.sqrt(2)), rel=1e-12)  # 2 (1 - Phi(|z|))
 
 
 def test_tdm1_second_line(study, published):
@@ -314,10 +327,10 @@ def test_genetic_heterogeneity_rates(study, published):
     _, results = study
     before = results["genetic_heterogeneity_baseline"].iloc[0]
     after = results["genetic_heterogeneity_post"].iloc[0]
-    assert_printed(published, "Abstract / Results / genetic heterogeneity / baseline / n", before["statistic"])
+    assert_printed(published, "Abstract / Results / genetic heterogeneity / baseline / n", before["successes"])
     assert_printed(published, "Abstract / Results / genetic heterogeneity / baseline / assessable n", before["n"])
     assert_printed(published, "Abstract / Results / genetic heterogeneity / baseline / %", 100 * before["estimate"])
-    assert_printed(published, "Abstract / Results / genetic heterogeneity / second biopsy / n", after["statistic"])
+    assert_printed(published, "Abstract / Results / genetic heterogeneity / second biopsy / n", after["successes"])
     assert_printed(published, "Abstract / Results / genetic heterogeneity / second biopsy / assessable n", after["n"])
     assert_printed(published, "Abstract / Results / genetic heterogeneity / second biopsy / %", 100 * after["estimate"])
 
@@ -401,3 +414,48 @@ def test_line_columns_refuse_unknown_or_clashing_columns():
     out = add_line_columns(data.drop(columns="line1_regimen"), lines, ["regimen", "best_response"])
     assert out["line1_regimen"].tolist()[0] == "T-DM1" and pd.isna(out["line1_regimen"].tolist()[1])
     assert out["line1_best_response"].tolist()[0] == "PR"
+
+
+COX_ANALYSES = ["pfs_cox_by_change", "os_cox_by_change", "pfs_cox_by_ihc", "os_cox_by_ihc", "pfs_cox_by_ish_ratio", "os_cox_by_ish_ratio"]
+#: R quantity (tests/r/gastric_her2_loss.R) -> (row of our result, column)
+COX_QUANTITIES = {
+    "coef": ("coefficient", "coef"), "hr": ("coefficient", "estimate"), "se": ("coefficient", "std_error"),
+    "conf_low": ("coefficient", "conf_low"), "conf_high": ("coefficient", "conf_high"),
+    "z": ("coefficient", "statistic"), "p": ("coefficient", "p_value"),
+    "lr_statistic": ("likelihood_ratio_test", "statistic"), "lr_p": ("likelihood_ratio_test", "p_value"),
+    "wald_statistic": ("wald_test", "statistic"), "wald_p": ("wald_test", "p_value"),
+    "score_statistic": ("score_test", "statistic"), "score_p": ("score_test", "p_value"),
+    "loglik_null": ("coefficient", "loglik_null"), "loglik": ("coefficient", "loglik"),
+    "n": ("coefficient", "n"), "n_events": ("coefficient", "n_events"),
+}
+
+
+def test_every_cox_analysis_is_breslow_with_efron_as_variant(study):
+    # SPSS COXREG (the paper's SPSS 21) handles ties by Breslow's method; R's Efron is the variant
+    config, results = study
+    declared = [a for a in config["analyses"] if a["type"] == "cox"]
+    assert sorted(a["id"] for a in declared) == sorted(COX_ANALYSES)
+    for analysis in declared:
+        assert analysis["params"]["ties"] == "breslow" and analysis["variants"]["efron"] == {"ties": "efron"}
+        assert (results[analysis["id"]].query("row_kind != 'concordance'")["method"].str.contains("Breslow ties")).all()
+
+
+@pytest.mark.parametrize("ties", ["breslow", "efron"])
+@pytest.mark.parametrize("analysis_id", COX_ANALYSES)
+def test_cox_models_agree_with_r(study, analysis_data, analysis_id, ties):
+    """coxph(ties = "breslow") (the declared analysis) and coxph(ties = "efron") (variant efron), at 1e-6."""
+    config, results = study
+    _, data = analysis_data
+    if ties == "breslow":
+        result = results[analysis_id]
+    else:
+        declared = next(a for a in config["analyses"] if a["id"] == analysis_id)
+        result = run_analysis(data, declared, config.get("derive"), "efron")
+    reference = pd.read_csv(R / "cox.csv").query("analysis == @analysis_id and ties == @ties").set_index("quantity")["value"]
+    assert sorted(reference.index) == sorted(COX_QUANTITIES)
+    rows = {"coefficient": result[result.row_kind == "coefficient"]}
+    rows.update({term: result[result.term == term] for term in ("likelihood_ratio_test", "wald_test", "score_test")})
+    assert all(len(row) == 1 for row in rows.values())
+    for quantity, (row, column) in COX_QUANTITIES.items():
+        assert rows[row][column].iloc[0] == pytest.approx(reference[quantity], rel=REL), (quantity, ties)
+    assert rows["coefficient"]["convention"].iloc[0] == f"survival::coxph(ties = '{ties}'); summary.coxph"

@@ -220,7 +220,8 @@ R_EQUIVALENTS = {
     "wilcox_groups": ("rank_sum", {}, None, {"statistic": "statistic", "p_value": "p_value"}),
     "kruskal": ("kruskal_wallis", {}, None, {"statistic": "statistic", "df": "df", "p_value": "p_value"}),
     "fisher": ("association", {"policy": "fisher"}, None, {"estimate": "estimate", "conf_low": "conf_low", "conf_high": "conf_high", "p_value": "p_value"}),
-    "binom": ("proportion", {"group": None, "group_levels": None}, "overall", {"estimate": "estimate", "conf_low": "conf_low", "conf_high": "conf_high", "p_value": "p_value"}),
+    # R's binom.test(x, n) tests p = 0.5: the library tests only a declared null, so declare R's
+    "binom": ("proportion", {"group": None, "group_levels": None, "null_proportion": 0.5}, "overall", {"estimate": "estimate", "conf_low": "conf_low", "conf_high": "conf_high", "p_value": "p_value"}),
     "glm": ("logistic", {}, "score", {"estimate": "estimate", "conf_low": "conf_low", "conf_high": "conf_high", "p_value": "p_value"}),
 }
 

@@ -27,10 +27,12 @@ write.csv(shift, file.path(out, "shift.csv"), row.names = FALSE)
 expressing <- d$pre >= 1
 loss <- expressing & d$post == 0
 decrease <- d$post >= 1 & d$post < d$pre
+# the estimate and its Clopper-Pearson interval; no p: binom.test's default null (0.5) is
+# no hypothesis of the abstract, and the study declares no null proportion
 prop <- function(what, x, n) {
   b <- binom.test(x, n)
   data.frame(term = what, x = x, n = n, estimate = unname(b$estimate), conf_low = b$conf.int[1],
-             conf_high = b$conf.int[2], p_value = b$p.value)
+             conf_high = b$conf.int[2])
 }
 write.csv(rbind(prop("loss", sum(loss), sum(expressing)),
                 prop("decrease", sum(decrease & expressing), sum(expressing)),
@@ -46,7 +48,7 @@ ws <- wilcox.test(d$pre, d$post, paired = TRUE, exact = FALSE, correct = FALSE)
 dd <- d$pre - d$post; dd <- dd[dd != 0]; n <- length(dd); rk <- rank(abs(dd)); ties <- table(rk)
 z <- (sum(rk[dd > 0]) - n * (n + 1) / 4) / sqrt(n * (n + 1) * (2 * n + 1) / 24 - sum(ties^3 - ties) / 48)
 stopifnot(abs(ws$p.value - 2 * pnorm(-abs(z))) < 1e-12)
-add("wilcoxon_spss", z, NA, ws$p.value)
+add("wilcoxon_spss", -abs(z), NA, ws$p.value)  # SPSS prints Z of the smaller rank sum: -|z|
 long <- data.frame(value = c(d$pre, d$post), time = factor(rep(c("pre", "post"), each = nrow(d)), levels = c("pre", "post")),
                    id = factor(rep(d$patient_id, 2)))
 ct <- wilcoxsign_test(value ~ time | id, data = long, distribution = "exact", zero.method = "Wilcoxon")

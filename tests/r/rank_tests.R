@@ -3,7 +3,7 @@
 #
 # Computes, on the datasets tests/data/rank_*.csv:
 #   wilcoxon_signed_rank.csv  stats::wilcox.test(x, y, paired = TRUE) (exact / normal, correct on/off,
-#                             one-sided), SPSS-style Z (exact = FALSE, correct = FALSE; Z from the formula),
+#                             one-sided), SPSS-style Z (exact = FALSE, correct = FALSE; Z from the formula, printed -|z| as SPSS),
 #                             coin::wilcoxsign_test(distribution = "exact", zero.method = "Wilcoxon")
 #   rank_sum.csv              stats::wilcox.test(value ~ group) likewise, coin::wilcox_test(distribution = "exact")
 #   kruskal.csv               stats::kruskal.test(value ~ group)
@@ -82,7 +82,8 @@ for (case in names(paired_sets)) {
   z <- (v - n * (n + 1) / 4) / sqrt(n * (n + 1) * (2 * n + 1) / 24 - sum(ties^3 - ties) / 48)
   p <- wilcox.test(x, y, paired = TRUE, exact = FALSE, correct = FALSE)$p.value
   stopifnot(abs(p - 2 * pnorm(-abs(z))) < 1e-12)
-  add_signed(case, "spss", "two.sided", FALSE, FALSE, z, p, "SPSS asymptotic Z")
+  # SPSS prints Z from the smaller of the two rank sums: -|z| (its sign carries no direction).
+  add_signed(case, "spss", "two.sided", FALSE, FALSE, -abs(z), p, "SPSS asymptotic Z")
   # coin: exact conditional distribution, zeros dropped as R does.
   long <- data.frame(value = c(x[ok], y[ok]), time = factor(rep(c("x", "y"), each = sum(ok)), levels = c("x", "y")),
                      id = factor(rep(seq_len(sum(ok)), 2)))
@@ -127,7 +128,8 @@ for (case in names(two_sets)) {
   z <- (w - nx * ny / 2) / sqrt((nx * ny / 12) * ((nx + ny + 1) - sum(ties^3 - ties) / ((nx + ny) * (nx + ny - 1))))
   p <- wilcox.test(x, y, exact = FALSE, correct = FALSE)$p.value
   stopifnot(abs(p - 2 * pnorm(-abs(z))) < 1e-12)
-  add_sum(case, "spss", "two.sided", FALSE, FALSE, z, p, "SPSS asymptotic Z")
+  # SPSS prints Z from the smaller of the two U's: -|z| (its sign carries no direction).
+  add_sum(case, "spss", "two.sided", FALSE, FALSE, -abs(z), p, "SPSS asymptotic Z")
   long <- data.frame(value = c(x, y), group = factor(rep(c("x", "y"), c(nx, ny)), levels = c("x", "y")))
   for (alt in c("two.sided", "less", "greater")) {
     ct <- wilcox_test(value ~ group, data = long, distribution = "exact", alternative = alt)

@@ -268,3 +268,76 @@ def test_kruskal_degenerate_inputs_give_na_with_reason():
     assert math.isnan(one.p_value) and "fewer than two non-empty groups" in one.note and "['b']" in one.note
     tied = kruskal_wallis([[1.0, 1.0], [1.0], [1.0, 1.0]]).iloc[0]
     assert math.isnan(tied.p_value) and "all observations are tied" in tied.note
+
+
+# ----------------------------------------------------------------------- SPSS sign rule
+
+
+def _r_row(name: str, case: str, convention: str) -> pd.Series:
+    rows = fixture(name).query("case == @case and convention == @convention and alternative == 'two.sided'")
+    assert len(rows) == 1, (name, case, convention)
+    return rows.iloc[0]
+
+
+# case -> sign of R's raw z (coin's standardised statistic: tie-corrected, no continuity correction)
+SIGNED_CASES = {"paired_exact": 1, "hscore_all": -1}
+SUM_CASES = {"two_exact": 1, "two_ties": -1}
+
+
+@pytest.mark.parametrize("case", sorted(SIGNED_CASES))
+def test_signed_rank_spss_z_is_minus_abs_z_whatever_the_order(case):
+    data, x, y = PAIRED[case]
+    raw = _r_row("wilcoxon_signed_rank.csv", case, "exact_conditional").statistic  # R's signed z of x - y
+    r_p = _r_row("wilcoxon_signed_rank.csv", case, "spss").p_value  # wilcox.test(exact = FALSE, correct = FALSE)
+    assert np.sign(raw) == SIGNED_CASES[case]
+    forward = wilcoxon_signed_rank(data, x, y, convention="spss").iloc[0]
+    backward = wilcoxon_signed_rank(data, y, x, convention="spss").iloc[0]  # raw z changes sign
+    for result in (forward, backward):
+        assert result.statistic == pytest.approx(-abs(raw), rel=REL) and result.statistic < 0
+        assert result.p_value == pytest.approx(r_p, rel=REL)
+        assert result.p_value == pytest.approx(2 * stats.norm.sf(abs(raw)), rel=REL)  # two-sided, sign-free
+        assert "Z = -|z|" in result.convention
+    # R's convention keeps its signed statistic: V of x - y, and n(n+1)/2 - V the other way round
+    v_forward = wilcoxon_signed_rank(data, x, y).iloc[0]
+    v_backward = wilcoxon_signed_rank(data, y, x).iloc[0]
+    assert v_forward.statistic_name == "V" and v_forward.statistic != v_backward.statistic
+    n = v_forward.n_ranked
+    assert v_forward.statistic + v_backward.statistic == n * (n + 1) / 2
+    assert np.sign(v_forward.statistic - n * (n + 1) / 4) == SIGNED_CASES[case]
+
+
+@pytest.mark.parametrize("case", sorted(SUM_CASES))
+def test_rank_sum_spss_z_is_minus_abs_z_whatever_the_group_order(case):
+    data, value, group = TWO_SAMPLE[case]
+    raw = _r_row("rank_sum.csv", case, "exact_conditional").statistic  # R's signed z of the first group
+    r_p = _r_row("rank_sum.csv", case, "spss").p_value
+    assert np.sign(raw) == SUM_CASES[case]
+    levels = sorted(data[group].dropna().unique())
+    forward = mann_whitney(data, value, group, convention="spss").iloc[0]
+    backward = mann_whitney(data, value, group, levels=levels[::-1], convention="spss").iloc[0]
+    assert (forward.group_x, backward.group_x) == (levels[0], levels[1])
+    for result in (forward, backward):
+        assert result.statistic == pytest.approx(-abs(raw), rel=REL) and result.statistic < 0
+        assert result.p_value == pytest.approx(r_p, rel=REL)
+        assert result.p_value == pytest.approx(2 * stats.norm.sf(abs(raw)), rel=REL)
+        assert "Z = -|z|" in result.convention
+    # R's convention keeps W of the first group: W(x) + W(y) = n_x n_y, on the side of the raw z
+    w_forward = mann_whitney(data, value, group).iloc[0]
+    w_backward = mann_whitney(data, value, group, levels=levels[::-1]).iloc[0]
+    assert w_forward.statistic_name == "W" and w_forward.statistic + w_backward.statistic == w_forward.n_x * w_forward.n_y
+    assert np.sign(w_forward.statistic - w_forward.n_x * w_forward.n_y / 2) == SUM_CASES[case]
+
+
+def test_spss_z_of_a_null_difference_is_zero_not_minus_zero():
+    z = wilcoxon_signed_rank(x=[1.0, 2.0, 3.0, 4.0], y=[2.0, 1.0, 4.0, 3.0], convention="spss").iloc[0]
+    assert z.statistic == 0.0 and math.copysign(1.0, z.statistic) == 1.0 and z.p_value == 1.0
+
+
+@pytest.mark.parametrize("alternative", ["less", "greater"])
+def test_spss_convention_is_two_sided_only(alternative):
+    data, x, y = PAIRED["paired_exact"]
+    with pytest.raises(StatisticsError, match="two-sided"):
+        wilcoxon_signed_rank(data, x, y, alternative=alternative, convention="spss")
+    data, value, group = TWO_SAMPLE["two_exact"]
+    with pytest.raises(StatisticsError, match="two-sided"):
+        mann_whitney(data, value, group, alternative=alternative, convention="spss")

@@ -217,7 +217,7 @@ def estimates(read: Reader, spec: Mapping) -> tuple[pd.DataFrame, pd.DataFrame]:
         na_estimate = "NR" if record.get("term") == "median" else DASH
         estimate_text = format_estimate_ci(value("estimate"), value("conf_low"), value("conf_high"), decimals, na_estimate)
         p_source = _select_row(read(item["p_from"]), item.get("p_row")) if "p_from" in item else record
-        # a proportion's binomial test against 0.5 answers no question of the paper: no p unless asked
+        # "p: false" leaves a row without p (a proportion has one only against a declared null_proportion)
         p_value = p_source.get("p_value") if item.get("p", True) else None
         rows.append({
             "": item["label"],

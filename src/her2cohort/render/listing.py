@@ -69,7 +69,7 @@ def listing(read: Reader, spec: Mapping) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _statistic(record: pd.Series, statistic_text: Callable) -> str:
-    """χ² = 16.60 (df 6), z = 3.85; a count statistic as a whole number (V = 256, n12 = 11, n21 = 2)."""
+    """χ² = 16.60 (df 6), z = -3.85; a count statistic as a whole number (V = 256, n12 = 11, n21 = 2)."""
     name, value = record.get("statistic_name"), record.get("statistic")
     if name in ("V", "W", "U") and not _missing(value) and float(value) == round(float(value)):
         return f"{name} = {int(float(value))}"

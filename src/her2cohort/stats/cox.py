@@ -30,8 +30,11 @@ rather than lifelines or statsmodels:
 R conventions reproduced (and where Python's usual defaults differ):
 
 * Ties: Efron by default (R's default; statsmodels defaults to Breslow),
-  Breslow as an option. Times closer than R's ``aeqSurv`` tolerance
-  (``sqrt(.Machine$double.eps)``, ``coxph.control(timefix = TRUE)``) count as tied.
+  Breslow as an option (``coxph(ties = "breslow")``; the method SPSS COXREG
+  uses for tied event times, for a study whose paper fitted its Cox models in
+  SPSS: IBM SPSS Statistics Algorithms, COXREG). Times closer than R's
+  ``aeqSurv`` tolerance (``sqrt(.Machine$double.eps)``,
+  ``coxph.control(timefix = TRUE)``) count as tied.
 * Rows with a missing value in any variable used are dropped (``na.omit``);
   the count is stated in ``note``.
 * Categorical covariates (string, categorical, boolean columns, or any column
@@ -615,7 +618,8 @@ def cox_model(
         ``reference_levels``, are categorical (treatment contrasts).
     strata : column name(s) for a stratified model (``strata(x)`` in R): a
         separate baseline hazard per stratum (combination), no coefficient.
-    ties : ``"efron"`` (R's default) or ``"breslow"``.
+    ties : ``"efron"`` (R's default) or ``"breslow"`` (R ``coxph(ties =
+        "breslow")``, which is how SPSS COXREG handles tied event times).
     reference_levels : ``{column: reference level}``; default the first level
         (declared order of a Categorical, else sorted, as R's ``factor``).
     conf_level : level of the Wald confidence interval of each HR.

@@ -5,7 +5,19 @@
 * :func:`binom_test` — the exact binomial test with its estimate and interval,
   R ``binom.test(x, n, p, alternative, conf.level)``, as a tidy frame.
 * :func:`proportion_table` — one row per group (e.g. objective response rate by
-  HER2 heterogeneity group) from a data frame.
+  HER2 heterogeneity group) from a data frame: estimate and Clopper–Pearson
+  interval, and the exact binomial test only against a declared null.
+
+Convention "no test without a declared null": R ``binom.test(x, n)`` tests
+p = 0.5 by default, a null that answers no question about a response rate or
+a discordance rate. So neither :func:`binom_test` nor :func:`proportion_table`
+has a default null proportion: ``binom_test`` requires ``p``, and
+``proportion_table`` gives a p value (R ``binom.test(x, n, p = p0)``) only when
+the study declares ``null_proportion: p0``. Without it ``p_value`` and
+``statistic`` are NA and ``statistic_name`` empty (R's ``binom.test``
+statistic, the number of successes, belongs to the test), ``method`` names the
+interval alone and ``note`` stays empty (nothing is missing: no test was asked
+for). The count x is always in the column ``successes``.
 
 Where Python's defaults differ from R: ``statsmodels.stats.proportion.
 proportion_confint`` defaults to ``method="normal"`` (the Wald interval, which
@@ -31,6 +43,8 @@ __all__ = ["binom_test", "clopper_pearson_ci", "proportion_table"]
 
 ALTERNATIVES = ("two-sided", "less", "greater")
 _R_REL_ERR = 1 + 1e-7
+_TEST_METHOD = "Exact binomial test (Clopper-Pearson interval)"
+_INTERVAL_METHOD = "Clopper-Pearson exact interval"
 
 
 def _check_counts(x: Any, n: Any) -> tuple[int, int]:
@@ -112,17 +126,19 @@ def _binom_p_value(x: int, n: int, p: float, alternative: str) -> float:
 def binom_test(
     x: int,
     n: int,
-    p: float = 0.5,
+    p: float,
     alternative: str = "two-sided",
     conf_level: float = 0.95,
 ) -> pd.DataFrame:
     """Exact binomial test of H0: proportion = ``p``, with Clopper–Pearson CI.
 
-    Convention: R ``binom.test(x, n, p, alternative, conf.level)``. The
+    Convention: R ``binom.test(x, n, p, alternative, conf.level)``, with ``p``
+    required (R's default p = 0.5 is not assumed: module docstring). The
     two-sided p adds to the observed tail the outcomes of the other tail whose
     probability is at most dbinom(x) x (1 + 1e-7) (R's rule, not doubling).
     One row: term "proportion", estimate x / n, the interval, statistic = x
-    (``statistic_name`` "successes"), p-value. Extra column ``alternative``.
+    (``statistic_name`` "successes", as R), p-value. Extra columns
+    ``alternative`` and ``successes`` (x).
     x = 0 and x = n are valid (interval [0, u] and [l, 1]); n = 0 raises
     :class:`StatisticsError`.
     """
@@ -144,10 +160,33 @@ def binom_test(
                 "statistic": float(x),
                 "statistic_name": "successes",
                 "p_value": _binom_p_value(x, n, p, alternative),
-                "method": "Exact binomial test (Clopper-Pearson interval)",
+                "method": _TEST_METHOD,
                 "convention": f"R stats::binom.test(x, n, p = {p:g})",
                 "n": n,
                 "alternative": alternative,
+                "successes": x,
+            }
+        ]
+    )
+
+
+def _interval_row(x: int, n: int, conf_level: float) -> pd.DataFrame:
+    """The estimate and its Clopper–Pearson interval, no test (no null declared): p_value NA."""
+    low, high = clopper_pearson_ci(x, n, conf_level)
+    return result_frame(
+        [
+            {
+                "term": "proportion",
+                "estimate": x / n,
+                "conf_low": low,
+                "conf_high": high,
+                "conf_level": conf_level,
+                "statistic_name": "",
+                "method": _INTERVAL_METHOD,
+                "convention": "R stats::binom.test(x, n)$conf.int (no null proportion declared: no test)",
+                "n": n,
+                "alternative": "two-sided",
+                "successes": x,
             }
         ]
     )
@@ -161,17 +200,27 @@ def proportion_table(
     success: Any = True,
     group_levels: Sequence | None = None,
     conf_level: float = 0.95,
+    null_proportion: float | None = None,
 ) -> pd.DataFrame:
     """Proportion of ``outcome == success`` with its Clopper–Pearson CI, overall or per group.
 
-    Convention: per group, R ``binom.test(sum(outcome == success), n)`` (the
-    p-value tests p = 0.5 and is rarely of interest; the row carries it
-    anyway). Records with a missing outcome (or group) are excluded and
-    counted in ``n_excluded``. ``term`` is the group level ("overall" without
-    a group). A group with no evaluable record gives an NA row with a note.
+    Convention: per group, the estimate x / n and R ``binom.test(x, n,
+    conf.level)$conf.int`` with x = ``sum(outcome == success)``. The p value of
+    R ``binom.test(x, n, p = null_proportion)`` (two-sided) is given only when
+    ``null_proportion`` is declared; without it (the default) ``p_value`` is
+    NA, ``method`` is "Clopper-Pearson exact interval" and ``note`` is empty:
+    no test was asked for (R's default null of 0.5 is meaningless for a
+    response rate; module docstring), and ``statistic`` (R's: x) is NA with
+    it. The count x is in ``successes`` either way. Records with a missing
+    outcome (or group) are excluded and counted in ``n_excluded``. ``term`` is
+    the group level ("overall" without a group). A group with no evaluable
+    record gives an NA row with a note.
     """
     if not isinstance(data, pd.DataFrame):
         raise StatisticsError("data must be a pandas DataFrame")
+    if null_proportion is not None and not (0 <= null_proportion <= 1):
+        raise StatisticsError(f"null_proportion must be in [0, 1], got {null_proportion}")
+    method = _TEST_METHOD if null_proportion is not None else _INTERVAL_METHOD
     for name in [outcome] + ([group] if group is not None else []):
         if name not in data.columns:
             raise StatisticsError(f"column {name!r} not in data (columns: {list(data.columns)})")
@@ -197,7 +246,7 @@ def proportion_table(
                         {
                             "term": level,
                             "n": 0,
-                            "method": "Exact binomial test (Clopper-Pearson interval)",
+                            "method": method,
                             "note": "no evaluable record in this group",
                         }
                     ]
@@ -205,7 +254,10 @@ def proportion_table(
             )
             continue
         x = int((subset[outcome] == success).sum())
-        row = binom_test(x, n, conf_level=conf_level)
+        if null_proportion is not None:
+            row = binom_test(x, n, p=null_proportion, conf_level=conf_level)
+        else:
+            row = _interval_row(x, n, conf_level)
         row["term"] = level
         frames.append(row)
     result = pd.concat(frames, ignore_index=True)

@@ -34,6 +34,19 @@ Where scipy's defaults differ from R (and why we do not call them):
 The null distributions are enumerated here with a small dynamic programme on
 the doubled (hence integer) mid-ranks; it gives R's ``psignrank``/``pwilcox``
 when there are no ties and the conditional distribution when there are.
+
+SPSS sign rule (``convention="spss"``, both tests): the statistic is SPSS's
+asymptotic Z, reported as ``-|z|``. SPSS (NPAR TESTS /WILCOXON and /M-W;
+IBM SPSS Statistics Algorithms, "NPAR TESTS": Wilcoxon matched-pairs
+signed-rank and Mann-Whitney U) standardises the *smaller* of the two rank
+sums (the smaller of U and n_x n_y - U), so the Z it prints is never positive
+whichever variable or group comes first ("Based on negative/positive ranks"
+says which sum it was). The p value is the two-sided asymptotic significance
+``2 * (1 - pnorm(|z|))``, which the sign does not change; the direction of the
+change is in ``median_x`` / ``median_y`` (and in V or W of the other
+conventions). The ``wilcox.test`` and ``exact_conditional`` conventions keep
+R's statistic, which carries the direction: V, the rank sum of the positive
+differences ``x - y``, and W, the Mann-Whitney U of ``x``.
 """
 
 from __future__ import annotations
@@ -56,6 +69,7 @@ _ALTERNATIVES = {"two-sided": "two.sided", "two.sided": "two.sided", "less": "le
 # Work (cells x items) above which an exact distribution is not enumerated (~ seconds of numpy).
 _MAX_EXACT_WORK = 2e9
 _TOO_LARGE = "sample too large to enumerate the exact distribution"
+SPSS_SIGN_RULE = "Z = -|z|"
 
 
 # --------------------------------------------------------------------------- input
@@ -68,10 +82,20 @@ def _alternative(alternative: str) -> str:
         raise StatisticsError(f"alternative must be 'two-sided', 'less' or 'greater', not {alternative!r}") from None
 
 
-def _convention(convention: str) -> str:
+def _convention(convention: str, alternative: str = "two.sided") -> str:
     if convention not in CONVENTIONS:
         raise StatisticsError(f"convention must be one of {CONVENTIONS}, not {convention!r}")
+    if convention == "spss" and alternative != "two.sided":
+        raise StatisticsError(
+            "convention 'spss' reports SPSS's two-sided asymptotic significance with Z = -|z|; "
+            f"a one-sided alternative ({alternative!r}) needs the signed z: use convention='wilcox.test', correct=False"
+        )
     return convention
+
+
+def _spss_z(z: float) -> float:
+    """SPSS's printed Z: the standardised smaller rank sum, i.e. -|z| (module docstring); 0 stays +0."""
+    return 0.0 - abs(z)
 
 
 def _as_float(values: Any, name: str) -> np.ndarray:
@@ -242,7 +266,7 @@ def _convention_label(test: str, convention: str, correct: bool) -> str:
             return "coin::wilcoxsign_test(distribution = 'exact', zero.method = 'Wilcoxon')"
         return "coin::wilcox_test(distribution = 'exact')"
     if convention == "spss":
-        return "SPSS asymptotic Z (R wilcox.test(exact = FALSE, correct = FALSE))"
+        return f"SPSS asymptotic Z, {SPSS_SIGN_RULE} (R wilcox.test(exact = FALSE, correct = FALSE))"
     paired = ", paired = TRUE" if test == "paired" else ""
     return f"R wilcox.test(x, y{paired})" if correct else f"R wilcox.test(x, y{paired}, correct = FALSE)"
 
@@ -294,9 +318,11 @@ def wilcoxon_signed_rank(
       do not apply.
     * ``"spss"``: the asymptotic Z of SPSS, i.e. the normal approximation with
       tie correction and *no* continuity correction (R ``wilcox.test(exact =
-      FALSE, correct = FALSE)``); the statistic reported is Z (its sign follows
-      ``x - y``: SPSS's printed sign depends on its group order, so compare
-      ``abs(Z)`` and the p value).
+      FALSE, correct = FALSE)``, whose p it equals). The statistic is SPSS's Z
+      = -|z| whatever the sign of ``x - y`` (SPSS standardises the smaller of
+      the positive and negative rank sums; see the module docstring); the p
+      value is two-sided and the sign does not change it. Two-sided only
+      (SPSS prints "Asymp. Sig. (2-tailed)"); a one-sided alternative raises.
 
     scipy's ``wilcoxon`` differs from R by default: no continuity correction,
     and an exact/permutation p value for small samples with ties or zeros.
@@ -308,7 +334,7 @@ def wilcoxon_signed_rank(
     estimate is given (R gives none without ``conf.int``): ``estimate`` is NA.
     """
     alternative = _alternative(alternative)
-    convention = _convention(convention)
+    convention = _convention(convention, alternative)
     xs, ys, x_name, y_name = _paired_values(data, x, y, subject, time, value, time_levels)
     complete = ~(np.isnan(xs) | np.isnan(ys))
     xs, ys = xs[complete], ys[complete]
@@ -365,7 +391,7 @@ def wilcoxon_signed_rank(
     apply_correction = correct and convention == "wilcox.test"
     z = (z_raw - (_continuity(z_raw, alternative) if apply_correction else 0.0)) / sigma
     row["p_value"] = _normal_p(z, alternative)
-    row["statistic"] = z if convention == "spss" else v
+    row["statistic"] = _spss_z(z) if convention == "spss" else v
     row["method"] = "Wilcoxon signed rank test" + (" with continuity correction" if apply_correction else "")
     if convention == "wilcox.test" and use_exact and (ties or zeros):
         reason = " and ".join(word for word, flag in (("ties", ties), ("zeros", zeros)) if flag)
@@ -405,8 +431,10 @@ def mann_whitney(
       P(|W - E W| >= |w - E W|), coin's definition, which is not twice the
       smaller tail when ties make the distribution asymmetric.
     * ``"spss"``: SPSS's asymptotic Z: normal approximation with tie
-      correction and no continuity correction; statistic ``Z`` (sign follows
-      ``x``; SPSS's printed sign depends on its group order).
+      correction and no continuity correction (R ``wilcox.test(exact = FALSE,
+      correct = FALSE)``, whose p it equals); statistic ``Z`` = -|z| whichever
+      group comes first, as SPSS computes it from the smaller of the two U's
+      (module docstring); two-sided p only (a one-sided alternative raises).
 
     ``scipy.stats.mannwhitneyu(method="auto")`` is exact only when both groups
     have at most 8 observations; for 9 <= n < 50 without ties it uses the
@@ -420,7 +448,7 @@ def mann_whitney(
     ``"wilcox.test"`` convention only. No location estimate (``estimate`` is NA).
     """
     alternative = _alternative(alternative)
-    convention = _convention(convention)
+    convention = _convention(convention, alternative)
     xs, ys, x_name, y_name, no_group = _two_groups(data, value, group, levels, y)
     missing = int((~np.isfinite(xs)).sum() + (~np.isfinite(ys)).sum()) + no_group
     xs, ys = xs[np.isfinite(xs)], ys[np.isfinite(ys)]
@@ -470,7 +498,7 @@ def mann_whitney(
     apply_correction = correct and convention == "wilcox.test"
     z = (z_raw - (_continuity(z_raw, alternative) if apply_correction else 0.0)) / sigma
     row["p_value"] = _normal_p(z, alternative)
-    row["statistic"] = z if convention == "spss" else w
+    row["statistic"] = _spss_z(z) if convention == "spss" else w
     row["method"] = "Wilcoxon rank sum test" + (" with continuity correction" if apply_correction else "")
     if convention == "wilcox.test" and use_exact and ties:
         notes.append("exact p not available with ties (R 4.2.2); normal approximation used")
