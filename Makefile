@@ -12,7 +12,7 @@ CORES ?= all
 
 help:
 	@echo "make run          install (if needed) and run the pipeline on all configured studies"
-	@echo "make test         install (if needed) and run the test suite"
+	@echo "make test         install (if needed) and run the test suite, then tests/stats under other CPUs' kernels"
 	@echo "make report       run, then write the HTML report results/report.html"
 	@echo "make lint         snakemake --lint and snakefmt --check"
 	@echo "make fmt          format the workflow with snakefmt"
@@ -39,8 +39,11 @@ report: $(STAMP)
 	$(SNAKEMAKE) --cores $(CORES)
 	$(SNAKEMAKE) --report results/report.html
 
+# The suite, then the statistics tests again as other CPUs compute them (each
+# OpenBLAS kernel this CPU can run, numpy without AVX-512): tests/other_cpus.py.
 test: $(STAMP)
 	$(BIN)/python -m pytest
+	$(BIN)/python tests/other_cpus.py
 
 lint: $(STAMP)
 	$(BIN)/snakemake --lint

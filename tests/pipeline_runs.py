@@ -10,6 +10,10 @@ checkout's own ``results/`` is never touched. The scenarios:
     ``--report results/report.html`` (after its outputs are recorded).
 ``second``
     the same, in another scratch copy: the determinism twin of ``reference``.
+``other_cpu``
+    the same as ``reference``, as another CPU computes it: OpenBLAS forced to
+    its Prescott kernel (SSE3, no fused multiply-add) and, on a CPU with
+    AVX-512, numpy's AVX-512 loops switched off (tests/other_cpus.py).
 ``small``
     the example study alone, from scratch, uninterrupted.
 ``interrupted``
@@ -102,10 +106,11 @@ class Run:
         return self.returncode == 0
 
 
-def _start(project: Path, args: tuple[str, ...], log: Path) -> subprocess.Popen:
+def _start(project: Path, args: tuple[str, ...], log: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
     # A session of its own: the whole process group (Snakemake and its jobs) can be killed.
     handle = open(log, "w", encoding="utf-8")  # noqa: SIM115 (closed in _finish)
-    process = subprocess.Popen([str(SNAKEMAKE), *args], cwd=project, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
+    environment = {**os.environ, **(env or {})}
+    process = subprocess.Popen([str(SNAKEMAKE), *args], cwd=project, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True, env=environment)
     process.log_handle = handle  # type: ignore[attr-defined]
     REGISTRY.track(process)
     return process
@@ -123,11 +128,12 @@ def _finish(process: subprocess.Popen, args: tuple[str, ...], log: Path, timeout
     return Run(args, process.returncode, log.read_text(encoding="utf-8", errors="replace"))
 
 
-def snakemake(project: Path, *args: str, timeout: float = RUN_TIMEOUT) -> Run:
-    """Run Snakemake in ``project`` with the default workflow profile and ``args`` (blocking)."""
+def snakemake(project: Path, *args: str, timeout: float = RUN_TIMEOUT, env: dict[str, str] | None = None) -> Run:
+    """Run Snakemake in ``project`` with the default workflow profile and ``args`` (blocking);
+    ``env`` adds to the environment of Snakemake and its jobs."""
     full = (*PROFILE, *args)
     log = project / f".run-{time.monotonic_ns()}.out"
-    return _finish(_start(project, full, log), full, log, timeout)
+    return _finish(_start(project, full, log, env), full, log, timeout)
 
 
 def _kill_group(process: subprocess.Popen) -> None:
@@ -170,6 +176,47 @@ def differences(expected: dict[str, bytes], actual: dict[str, bytes], within: tu
             lines.append(f"unexpected: {path}")
         elif expected[path] != actual[path] and not is_benchmark(path):
             lines.append(f"differs: {path}{_first_difference(expected[path], actual[path])}")
+    return lines
+
+
+def _numeric_cells_agree(a: bytes, b: bytes, rel: float) -> str:
+    """'' if two CSV files differ only in numbers within ``rel``; else the first difference."""
+    rows_a = list(csv.reader(a.decode("utf-8").splitlines()))
+    rows_b = list(csv.reader(b.decode("utf-8").splitlines()))
+    if len(rows_a) != len(rows_b):
+        return f" ({len(rows_a)} vs {len(rows_b)} rows)"
+    for line, (row_a, row_b) in enumerate(zip(rows_a, rows_b), start=1):
+        if len(row_a) != len(row_b):
+            return f" (line {line}: {len(row_a)} vs {len(row_b)} cells)"
+        for cell_a, cell_b in zip(row_a, row_b):
+            if cell_a == cell_b:
+                continue
+            try:
+                x, y = float(cell_a), float(cell_b)
+            except ValueError:
+                return f" (line {line}: {cell_a!r} vs {cell_b!r})"
+            if not abs(x - y) <= rel * max(abs(x), abs(y)):
+                return f" (line {line}: {cell_a} vs {cell_b}, beyond {rel:g} relative)"
+    return ""
+
+
+def printed_differences(expected: dict[str, bytes], actual: dict[str, bytes], rel: float = 1e-9) -> list[str]:
+    """What differs between two runs beyond the last bits of full-precision numbers.
+
+    Every file must be byte-identical (benchmark timings excepted) except CSV
+    files, whose text cells must be identical and whose numbers may differ by
+    ``rel`` relative: the full-precision result tables carry the last bit of
+    the machine's arithmetic; everything printed from them may not.
+    """
+    lines = []
+    for line in differences(expected, actual):
+        path = line.split(": ", 1)[1].split(" (", 1)[0]
+        if line.startswith("differs: ") and path.endswith(".csv"):
+            reason = _numeric_cells_agree(expected[path], actual[path], rel)
+            if reason:
+                lines.append(f"differs: {path}{reason}")
+        else:
+            lines.append(line)
     return lines
 
 
@@ -219,6 +266,28 @@ def run_second(base: Path) -> Scenario:
     scenario = Scenario(copy_project(base / "second"))
     scenario.runs.append(snakemake(scenario.project))
     scenario.outputs = outputs(scenario.project)
+    return scenario
+
+
+def other_cpu_environment() -> dict[str, str] | None:
+    """Environment that makes this machine compute as an older x86-64 CPU; None elsewhere."""
+    import platform
+
+    if platform.machine() not in ("x86_64", "AMD64"):
+        return None
+    from other_cpus import NUMPY_AVX512, cpu_flags
+
+    env = {"OPENBLAS_CORETYPE": "Prescott"}
+    if "avx512f" in cpu_flags():
+        env["NPY_DISABLE_CPU_FEATURES"] = NUMPY_AVX512
+    return env
+
+
+def run_other_cpu(base: Path) -> Scenario:
+    scenario = Scenario(copy_project(base / "other_cpu"), details={"env": other_cpu_environment()})
+    if scenario.details["env"] is not None:
+        scenario.runs.append(snakemake(scenario.project, env=scenario.details["env"]))
+        scenario.outputs = outputs(scenario.project)
     return scenario
 
 
@@ -388,6 +457,7 @@ class Registry:
         submit = self._pool.submit
         self._futures["reference"] = submit(run_reference, base)
         self._futures["second"] = submit(run_second, base)
+        self._futures["other_cpu"] = submit(run_other_cpu, base)
         self._futures["small"] = small = submit(run_small, base)
         self._futures["interrupted"] = submit(run_interrupted, base)
         self._futures["identifiers_dropped"] = submit(run_identifiers, base, "drop")

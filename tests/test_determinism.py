@@ -13,10 +13,11 @@ written into an output is caught too.
 
 from __future__ import annotations
 
+import pytest
 import yaml
 
 from conftest import ROOT
-from pipeline_runs import differences, is_benchmark, study_prefixes
+from pipeline_runs import differences, is_benchmark, printed_differences, study_prefixes
 
 
 def test_two_runs_from_scratch_give_byte_identical_outputs(pipeline_runs):
@@ -29,6 +30,33 @@ def test_two_runs_from_scratch_give_byte_identical_outputs(pipeline_runs):
         assert f"results/{study}/analysis_set.csv" in first.outputs, study
     assert sum(not is_benchmark(p) for p in first.outputs) > 10 * len(studies)
     assert differences(first.outputs, second.outputs) == []
+
+
+def test_another_cpu_prints_the_same_numbers(pipeline_runs):
+    """The whole pipeline as an older CPU computes it (OpenBLAS Prescott kernel, numpy
+    without AVX-512): every table, figure, Word and LaTeX file, report and log is
+    byte-identical; the full-precision CSV results differ at most in the last bits
+    (measured: <= 6e-14 relative, 708 cells) and in nothing printed."""
+    first = pipeline_runs.result("reference")
+    other = pipeline_runs.result("other_cpu")
+    if other.details["env"] is None:
+        pytest.skip("no other CPU to simulate on this architecture (x86-64 only)")
+    assert first.last.ok, first.transcript()
+    assert other.last.ok, other.transcript()
+    assert sum(not is_benchmark(p) for p in other.outputs) == sum(not is_benchmark(p) for p in first.outputs)
+    assert printed_differences(first.outputs, other.outputs) == []
+
+
+def test_printed_differences_allows_only_last_bits_of_csv_numbers():
+    base = {"results/a/stats/x.csv": b"term,p\nage,0.012345678901234567\n", "results/a/tables/t.md": b"| 0.012 |\n"}
+    near = {**base, "results/a/stats/x.csv": b"term,p\nage,0.012345678901234512\n"}
+    assert printed_differences(base, near) == []
+    far = {**base, "results/a/stats/x.csv": b"term,p\nage,0.01234567\n"}
+    assert printed_differences(base, far) != []
+    text = {**base, "results/a/stats/x.csv": b"term,p\nsex,0.012345678901234567\n"}
+    assert printed_differences(base, text) != []
+    printed = {**base, "results/a/tables/t.md": b"| 0.013 |\n"}
+    assert printed_differences(base, printed) != []
 
 
 def test_a_study_run_alone_gives_the_files_it_gives_among_all_studies(pipeline_runs):
