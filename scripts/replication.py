@@ -24,7 +24,7 @@ with user_errors(smk.log[0]):
     checks = consistency_checks(study["study"], published["numbers"], mapping.get("consistency"), same_quantity_groups(mapping))
     variants = {analysis["id"]: analysis.get("variants", {}) for analysis in study.get("analyses", [])}
     try:
-        report = audit(study["study"], published, mapping, tables, checks, variants)
+        report = audit(study["study"], published, mapping, tables, checks, variants, smk.params.shown_in)
     except ValueError as err:
         from her2cohort.errors import StudyConfigError
 

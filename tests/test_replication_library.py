@@ -200,3 +200,128 @@ def test_thresholds_are_read_off_the_classifier():
     assert table.loc[("genetic_heterogeneity_nuclei_pct", "upper"), "printed"] == "< 50"
     breast = guideline_thresholds("asco_cap_2018").set_index(["rule", "side"])
     assert breast.loc[("her2_copies_per_cell_high", "lower"), "value"] == 6.0
+
+
+# --- direction of effect, named reasons, where shown, the report's classes -----------------------
+
+
+def _ratio(estimate, low, high, p=None):
+    """A printed hazard ratio with its CI (and p) as a published file holds them, and its mapping."""
+    numbers = [
+        number("R / HR / estimate", f"{estimate}", estimate, 2, "hazard_ratio", "held_out", evidence="patient_data"),
+        number("R / HR / conf_low", f"{low}", low, 2, "conf_low", "held_out", evidence="patient_data"),
+        number("R / HR / conf_high", f"{high}", high, 2, "conf_high", "held_out", evidence="patient_data"),
+    ]
+    ci = ["R / HR / conf_low", "R / HR / conf_high"]
+    row = {"from": "cox", "row": {"term": "x"}}
+    entries = [
+        {"at": "R / HR / estimate", **row, "value": "estimate", "tolerance": {"rule": "within_ci", "ci": ci}, "why": "hr_reconstructed"},
+        {"at": "R / HR / conf_low", **row, "value": "conf_low", "tolerance": {"rule": "ci_se", "ci": ci}, "why": "hr_reconstructed"},
+        {"at": "R / HR / conf_high", **row, "value": "conf_high", "tolerance": {"rule": "ci_se", "ci": ci}, "why": "hr_reconstructed"},
+    ]
+    if p is not None:
+        numbers.append(number("R / p", f"{p}", p, 3, "p_value", "held_out", evidence="patient_data"))
+        entries.append({"at": "R / p", **row, "value": "p_value", "tolerance": {"rule": "z_distance"}, "why": "hr_reconstructed"})
+    mapping = {"study": "s", "reasons": {"hr_reconstructed": "a hazard ratio on reconstructed survival times"}, "reproduce": entries}
+    return {"study": "s", "numbers": numbers}, mapping
+
+
+NO_CHECKS = pd.DataFrame(columns=["study", "check", "location", "compared_with", "printed", "implied", "consistent", "explanation"])
+
+
+def test_within_tolerance_needs_the_printed_direction(tables):
+    # the table's HR is 1.19 (0.63-2.27), p 0.592
+    same_side, mapping = _ratio(1.40, 0.80, 2.45, p=0.4)
+    report = audit("s", same_side, mapping, tables, NO_CHECKS).set_index("location")
+    assert report["status"].tolist() == ["within_tolerance"] * 4
+    other_side, mapping = _ratio(0.80, 0.40, 1.60, p=0.5)  # 1.19 inside 0.40-1.60, but above 1 where 0.80 is below
+    report = audit("s", other_side, mapping, tables, NO_CHECKS).set_index("location")
+    assert report.loc["R / HR / estimate", "status"] == "not_reproduced"
+    assert "reproduced 1.190 lies above 1, the printed 0.8 below it (opposite effect)" in report.loc["R / HR / estimate", "explanation"]
+    assert report.loc["R / p", "status"] == "not_reproduced"  # the p of an effect in the other direction
+    excluding, mapping = _ratio(1.30, 1.05, 1.70)  # the printed CI excludes 1, the reproduced 0.63-2.27 does not
+    report = audit("s", excluding, mapping, tables, NO_CHECKS).set_index("location")
+    assert report.loc["R / HR / estimate", "status"] == "not_reproduced"
+    assert "the reproduced CI 0.630-2.270 contains 1, the printed 1.05-1.7 lies above 1" in report.loc["R / HR / estimate", "explanation"]
+    on_the_null, mapping = _ratio(1.00, 0.50, 2.00)  # a printed 1.00 claims no direction
+    report = audit("s", on_the_null, mapping, tables, NO_CHECKS).set_index("location")
+    assert report.loc["R / HR / estimate", "status"] == "within_tolerance"
+
+
+def test_direction_rule_reads_sides_unrounded():
+    from her2cohort.replication.tolerance import direction_conflict
+
+    printed = {k: number(k, str(v), v, 2, kind) for k, v, kind in (("estimate", 0.47, "hazard_ratio"), ("conf_low", 0.29, "conf_low"), ("conf_high", 0.77, "conf_high"))}
+    assert direction_conflict(printed, {"estimate": 0.61, "conf_low": 0.38, "conf_high": 0.996}, 1.0) == ""  # prints 1.00, excludes 1
+    assert "contains 1" in direction_conflict(printed, {"estimate": 0.61, "conf_low": 0.38, "conf_high": 1.004}, 1.0)
+
+
+def test_reasons_are_named_once_and_cited_by_key(tmp_path, tables):
+    import yaml
+
+    published, mapping = _ratio(1.67, 0.84, 3.32)
+    report = audit("s", published, mapping, tables, NO_CHECKS)
+    assert set(report["reasons"]) == {"hr_reconstructed"}
+    assert not report["explanation"].str.contains("reconstructed survival times").any()  # the text is printed once, in the report
+    path = tmp_path / "s.yaml"
+    pasted = {**mapping, "reasons": {}, "reproduce": [{**e, "why": "a hazard ratio on reconstructed survival times"} for e in mapping["reproduce"]]}
+    path.write_text(yaml.safe_dump(pasted))
+    with pytest.raises(ValueError, match=r"reproduce\[1\]\.why repeats the text of reproduce\[0\]: name it under `reasons`"):
+        load_mapping(path, published)
+    unknown = {**mapping, "reproduce": [{**e, "why": "hr_typo"} for e in mapping["reproduce"]]}
+    path.write_text(yaml.safe_dump(unknown))
+    with pytest.raises(ValueError) as error:
+        load_mapping(path, published)
+    assert "'hr_typo' is not a key of `reasons`" in str(error.value) and "reasons.hr_reconstructed is cited by no entry" in str(error.value)
+    listed = {**mapping, "reasons": {**mapping["reasons"], "wald": "Wald CI of coxph"}}
+    listed["reproduce"] = [{**mapping["reproduce"][0], "note": ["wald", "the estimate of the abstract"]}, *mapping["reproduce"][1:]]
+    path.write_text(yaml.safe_dump(listed))
+    row = audit("s", published, load_mapping(path, published), tables, NO_CHECKS).iloc[0]
+    assert row["reasons"] == "hr_reconstructed; wald" and row["explanation"].endswith("the estimate of the abstract")
+
+
+def test_counts_print_as_integers_beside_the_paper():
+    from her2cohort.replication.tolerance import shown_beside
+
+    assert shown_beside(46.0, {"precision": 0}) == "46"
+    assert shown_beside(8.31, {"precision": 0}) == "8.3"
+    assert shown_beside(29.1666, {"precision": 1}) == "29.17"
+
+
+def test_where_a_number_is_shown():
+    from her2cohort.replication.shown_in import declarations, shown_in
+
+    study = {
+        "analyses": [{"id": a} for a in ("chars", "cox_os", "km_os", "unused")] + [{"id": "tests", "variants": {"exact": {}}}],
+        "tables": [
+            {"id": "table2", "layout": "baseline", "from": "chars", "labels": {"sex": "Gender"}, "level_labels": {"sex": {"male": "Male"}}, "group_labels": {"loss": "Loss"}, "caption": "x"},
+            {"id": "outcomes", "layout": "estimates", "rows": [{"label": "OS, loss vs persistence", "from": "cox_os", "row": {"row_kind": "coefficient"}}]},
+            {"id": "paired", "layout": "tests", "rows": [{"label": "Bowker, exact", "from": "tests--exact"}]},
+        ],
+        "figures": [{"id": "figure2", "type": "km", "from": "km_os", "cox": "cox_os", "caption": "chars are not read from captions"}],
+    }
+    placed = declarations(study)
+    assert shown_in([{"from": "chars", "row": {"variable": "sex", "level": "male", "group": "loss"}, "value": "percent"}], placed["tables"], placed["figures"]) == "table table2 (row 'Gender: Male', column 'Loss', %)"
+    assert shown_in([{"from": "cox_os", "row": {"row_kind": "coefficient"}, "value": "estimate"}], placed["tables"], placed["figures"]) == "table outcomes (row 'OS, loss vs persistence', estimate); figure figure2"
+    assert shown_in([{"from": "tests", "variant": "exact", "value": "p_value"}], placed["tables"], placed["figures"]) == "table paired (row 'Bowker, exact', p)"
+    assert shown_in([{"from": "unused", "value": "n"}], placed["tables"], placed["figures"]) == "stats/unused.csv only (no table or figure prints it)"
+    assert "caption" not in str(placed)  # a caption's wording does not re-run the audit
+
+
+def test_the_report_leads_with_what_each_number_can_prove():
+    from her2cohort.replication.summary import counts_by_evidence, summary_markdown
+
+    rows = [
+        ("printed_counts", "reproduced"), ("printed_counts", "reproduced"), ("printed_counts", "discrepant"),
+        ("patient_data", "within_tolerance"), ("patient_data", "not_reproduced"),
+        ("reconstruction_input", "reproduced"), ("reconstruction_input", "reproduced"), ("not_this_study", "not_computable"),
+    ]
+    replication = pd.DataFrame(
+        [{"study": "s", "location": f"L{i}", "evidence": e, "published": "1", "reproduced": 1.0, "precision": 0, "status": st, "explanation": "", "reasons": "", "shown_in": ""} for i, (e, st) in enumerate(rows)]
+    )
+    first = counts_by_evidence(replication).loc["s"]
+    assert (first["counts: reproduced"], first["counts: paper errors"], first["patient data: within tolerance"]) == (2, 1, 1)
+    assert (first["reconstruction inputs"], first["not this study"], first["total"]) == (2, 1, 8)
+    markdown = summary_markdown(replication, NO_CHECKS.assign(consistent=pd.Series(dtype=bool)))
+    assert "**Of the 3 numbers the printed counts determine, 2 reproduce and 1 are paper errors**" in markdown
+    assert markdown.index("## What can prove each number") < markdown.index("Counts by status")

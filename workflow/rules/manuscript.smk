@@ -82,6 +82,8 @@ rule replication:
         "../../environment.yml"
     params:
         study=study_config("replication"),
+        # where each number is printed: the placement of the study's tables and figures only
+        shown_in=lambda wildcards: where_shown(STUDIES[wildcards.study]),
         library=LIBRARY,
     script:
         "../../scripts/replication.py"
@@ -91,6 +93,8 @@ rule replication_summary:
     input:
         replication=expand("results/{study}/replication.csv", study=REPLICATED),
         consistency=expand("results/{study}/consistency.csv", study=REPLICATED),
+        # the named reasons the audits cite, printed once each
+        mappings=[STUDIES[name]["replication"] for name in REPLICATED],
     output:
         replication="results/replication.csv",
         consistency="results/consistency.csv",

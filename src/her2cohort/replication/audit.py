@@ -27,9 +27,14 @@ import pandas as pd
 
 from her2cohort.config import SCHEMA_DIR, load_yaml, schema_errors
 from her2cohort.replication.selectors import SelectionError, Tables, reproduce, select
-from her2cohort.replication.tolerance import agrees, check, shown
+from her2cohort.replication.shown_in import shown_in
+from her2cohort.replication.tolerance import NULL_VALUE, agrees, check, direction_conflict, shown_beside
 
-COLUMNS = ["study", "location", "quantity", "published", "reproduced", "precision", "status", "basis", "explanation"]
+COLUMNS = ["study", "location", "quantity", "evidence", "published", "reproduced", "precision", "status", "basis", "explanation", "reasons", "shown_in"]
+#: What can prove a printed number (data/published/{study}.yaml ``evidence``), in the report's order.
+EVIDENCE = ["printed_counts", "patient_data", "reconstruction_input", "not_this_study"]
+#: Entry fields that explain a number; each holds a text used once, or the key of a named reason.
+EXPLAINING = ("why", "discrepant", "note", "not_computable")
 STATUSES = ["reproduced", "within_tolerance", "not_reproduced", "discrepant", "not_computable"]
 UNEXPLAINED = "UNEXPLAINED"
 
@@ -60,6 +65,7 @@ def load_mapping(path: str | Path, published: Mapping[str, Any], schema_dir: str
             elif location in seen:
                 problems.append(f"{path}: reproduce[{index}]: location {location!r} is already mapped by reproduce[{seen[location]}]")
             seen.setdefault(location, index)
+    problems += _reason_problems(path, mapping)
     missing = [entry["location"] for entry in published["numbers"] if entry["location"] not in seen]
     problems += [f"{path}: published location {location!r} has no entry in reproduce" for location in missing]
     if mapping["study"] != published["study"]:
@@ -67,6 +73,44 @@ def load_mapping(path: str | Path, published: Mapping[str, Any], schema_dir: str
     if problems:
         raise ValueError("\n".join(problems))
     return mapping
+
+
+def _is_key(text: str) -> bool:
+    return text.replace("_", "a").isalnum() and text[:1].isalpha() and text == text.lower()
+
+
+def _reason_problems(path: Path, mapping: Mapping) -> list[str]:
+    """A reason is named once and cited by key: no unknown or unused key, no text pasted twice."""
+    reasons = mapping.get("reasons", {})
+    problems, cited, texts = [], set(), {}
+    for index, entry in enumerate(mapping["reproduce"]):
+        for field in EXPLAINING:
+            value = entry.get(field)
+            for text in [value] if isinstance(value, str) else value or []:
+                problems += _one_reason(path, index, field, text, reasons, cited, texts)
+    problems += [f"{path}: reasons.{key} is cited by no entry" for key in reasons if key not in cited]
+    problems += [f"{path}: reasons.{key} is pasted as a text at reproduce[{texts[text]}]: cite the key" for key, text in reasons.items() if text in texts]
+    return problems
+
+
+def _one_reason(path, index, field, text, reasons, cited, texts) -> list[str]:
+    """Check one explaining text: a known key (recorded as cited), or a text not seen before."""
+    if _is_key(text):
+        cited.add(text)
+        return [] if text in reasons else [f"{path}: reproduce[{index}].{field}: {text!r} is not a key of `reasons`"]
+    if text in texts:
+        return [f"{path}: reproduce[{index}].{field} repeats the text of reproduce[{texts[text]}]: name it under `reasons` and cite its key"]
+    texts[text] = index
+    return []
+
+
+def explaining(entry: Mapping, field: str, reasons: Mapping[str, str]) -> tuple[str, list[str]]:
+    """(the entry's own text, cited reason keys) of one explaining field (a text, a key, or a list of them)."""
+    value = entry.get(field) or []
+    own, keys = [], []
+    for text in [value] if isinstance(value, str) else value:
+        (keys if _is_key(text) and text in reasons else own).append(text)
+    return "; ".join(own), keys
 
 
 def _sources(entry: Mapping) -> list[str]:
@@ -87,8 +131,46 @@ def _investigation(tables: Tables, entry: Mapping, published_entry: Mapping, var
         params = next((variants[a][variant] for a in _sources(entry) if variant in variants.get(a, {})), None)
         described = f"{variant} ({', '.join(f'{k}={v}' for k, v in params.items())})" if params else variant
         verdict = "matches" if agrees(value, published_entry) else "does not match"
-        tried.append(f"{described}: {shown(value, published_entry['precision'] + 1)} ({verdict})")
+        tried.append(f"{described}: {shown_beside(value, published_entry)} ({verdict})")
     return ("tried " + "; ".join(tried)) if tried else ""
+
+
+def _row_key(entry: Mapping) -> tuple | None:
+    """The result row a selector entry reads: (analysis, row, variant); None for computed entries."""
+    if "from" not in entry:
+        return None
+    return (entry["from"], tuple(sorted((k, str(v)) for k, v in (entry.get("row") or {}).items())), entry.get("variant"))
+
+
+def ratio_groups(mapping: Mapping[str, Any], published: Mapping[str, Mapping]) -> dict[tuple, dict[str, Mapping]]:
+    """Result rows whose printed estimate is a ratio: row key -> {"estimate"/"conf_low"/"conf_high": published entry}.
+
+    An estimate, its CI limits and its p are read from one row of one result
+    table (the same ``from``/``row``), whatever the paper's locations look like,
+    so the mapping itself says which printed numbers belong together.
+    """
+    groups: dict[tuple, dict[str, Mapping]] = {}
+    for entry in mapping["reproduce"]:
+        key = _row_key(entry)
+        if key is None or entry.get("value") not in ("estimate", "conf_low", "conf_high"):
+            continue
+        groups.setdefault(key, {}).setdefault(entry["value"], published[_locations(entry)[0]])
+    return {key: group for key, group in groups.items() if group.get("estimate", {}).get("kind") in NULL_VALUE}
+
+
+def _direction(entry: Mapping, groups: Mapping[tuple, Mapping[str, Mapping]], tables: Tables) -> str:
+    key = _row_key(entry)
+    if key not in groups:
+        return ""
+    printed = groups[key]
+    selector = {k: entry[k] for k in ("from", "row", "variant") if k in entry}
+    reproduced = {}
+    for column in ("estimate", "conf_low", "conf_high"):
+        try:
+            reproduced[column] = select(tables, {**selector, "value": column})
+        except SelectionError:
+            continue
+    return direction_conflict(printed, reproduced, NULL_VALUE[printed["estimate"]["kind"]])
 
 
 def judge(
@@ -99,26 +181,34 @@ def judge(
     inconsistencies: Mapping[str, list[str]],
     tables: Tables,
     variants: Mapping[str, Mapping[str, Mapping]],
-) -> tuple[str, str]:
-    """The status of one published number and its explanation."""
+    ratios: Mapping[tuple, Mapping[str, Mapping]] | None = None,
+    reasons: Mapping[str, str] | None = None,
+) -> tuple[str, str, list[str]]:
+    """The status of one published number, its own explanation and the named reasons it cites."""
+    reasons = reasons or {}
     location = published_entry["location"]
-    note = entry.get("note", "")
+    why, why_keys = explaining(entry, "why", reasons)
+    note, note_keys = explaining(entry, "note", reasons)
+    discrepant, discrepant_keys = explaining(entry, "discrepant", reasons)
     if math.isnan(value):
-        return "not_computable", "; ".join(filter(None, [entry.get("why", ""), "the pipeline's result is NA (see the analysis's note column)"]))
+        return "not_computable", "; ".join(filter(None, [why, "the pipeline's result is NA (see the analysis's note column)"])), why_keys
     if agrees(value, published_entry):
-        return "reproduced", note
+        return "reproduced", note, note_keys
     investigation = _investigation(tables, entry, published_entry, variants)
-    mismatch = f"reproduced {shown(value, published_entry['precision'] + 1)}, printed {published_entry['printed']}"
+    mismatch = f"reproduced {shown_beside(value, published_entry)}, printed {published_entry['printed']}"
     found = inconsistencies.get(location, [])
     if "tolerance" in entry:
         ok, stated = check(entry["tolerance"], value, published_entry, published, lambda selector: select(tables, selector))
-        parts = [entry["why"], stated, *found, investigation, note]
-        return ("within_tolerance" if ok else "not_reproduced"), "; ".join(filter(None, parts))
+        conflict = _direction(entry, ratios or {}, tables)
+        if ok and conflict:
+            ok, stated = False, f"{stated}, but {conflict}"
+        parts = [why, stated, *found, investigation, note]
+        return ("within_tolerance" if ok else "not_reproduced"), "; ".join(filter(None, parts)), why_keys + note_keys
     if "discrepant" in entry or found:
-        parts = [mismatch, entry.get("discrepant", ""), *(f"internal check: {f}" for f in found), investigation, note]
-        return "discrepant", "; ".join(filter(None, parts))
-    parts = [f"{UNEXPLAINED}: {mismatch}", entry.get("why", ""), investigation, note]
-    return "not_reproduced", "; ".join(filter(None, parts))
+        parts = [mismatch, discrepant, *(f"internal check: {f}" for f in found), investigation, note]
+        return "discrepant", "; ".join(filter(None, parts)), discrepant_keys + note_keys
+    parts = [f"{UNEXPLAINED}: {mismatch}", why, investigation, note]
+    return "not_reproduced", "; ".join(filter(None, parts)), why_keys + note_keys
 
 
 def audit(
@@ -128,11 +218,14 @@ def audit(
     tables: Tables,
     consistency: pd.DataFrame,
     variants: Mapping[str, Mapping[str, Mapping]] | None = None,
+    outputs: Mapping[str, list] | None = None,
 ) -> pd.DataFrame:
     """One row per published number, in the published file's order.
 
     ``variants``: analysis id -> variant name -> the parameters it overrides (to describe
-    the investigation).
+    the investigation). ``outputs``: the study's ``tables`` and ``figures``
+    declarations, to say where each reproduced value is shown
+    (:func:`~her2cohort.replication.shown_in.shown_in`).
     """
     by_location = {entry["location"]: entry for entry in published["numbers"]}
     inconsistencies: dict[str, list[str]] = {}
@@ -140,28 +233,38 @@ def audit(
         if not row.consistent:
             inconsistencies.setdefault(row.location, []).append(f"{row.check}: {row.explanation}")
     variants = variants or {}
+    outputs = outputs or {}
+    reasons = mapping.get("reasons", {})
+    ratios = ratio_groups(mapping, by_location)
     results = {}
     for index, entry in enumerate(mapping["reproduce"]):
         for location in _locations(entry):
             published_entry = by_location[location]
             if "not_computable" in entry:
-                value, status, explanation = math.nan, "not_computable", entry["not_computable"]
+                value, status = math.nan, "not_computable"
+                explanation, keys = explaining(entry, "not_computable", reasons)
+                where = ""
             else:
                 try:
                     value = reproduce(tables, entry, None)
                 except SelectionError as err:
                     raise ValueError(f"config/replication/{study}.yaml: reproduce[{index}] ({location!r}): {err}") from None
-                status, explanation = judge(entry, published_entry, value, by_location, inconsistencies, tables, variants)
+                status, explanation, keys = judge(entry, published_entry, value, by_location, inconsistencies, tables, variants, ratios, reasons)
+                selectors = entry["with"].values() if "compute" in entry else [entry]
+                where = shown_in(selectors, outputs.get("tables", []), outputs.get("figures", []))
             results[location] = {
                 "study": study,
                 "location": location,
                 "quantity": published_entry["quantity"],
+                "evidence": published_entry.get("evidence", ""),
                 "published": published_entry["printed"],
                 "reproduced": value,
                 "precision": published_entry["precision"],
                 "status": status,
                 "basis": published_entry["basis"],
                 "explanation": explanation,
+                "reasons": "; ".join(dict.fromkeys(keys)),
+                "shown_in": where,
             }
     return pd.DataFrame([results[entry["location"]] for entry in published["numbers"]], columns=COLUMNS)
 

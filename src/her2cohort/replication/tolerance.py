@@ -27,6 +27,13 @@ in the explanation it returns:
 ``absolute`` / ``relative``
     |reproduced - published| <= ``max`` (or ``max`` x |published|), for
     reconstruction targets that whole-day dates move in the last digit.
+
+Whatever the rule, a ratio (hazard or odds ratio), its CI limits and its p
+are within tolerance only if the reproduced ratio agrees with the printed one
+in direction (:func:`direction_conflict`): the estimate on the same side of 1,
+the CI on the same side of 1 (containing 1 only if the printed CI does). An
+estimate inside the printed CI but on the other side of 1 (printed HR 1.67,
+0.84-3.32; reproduced 0.86) contradicts the paper and is not reproduced.
 """
 
 from __future__ import annotations
@@ -57,6 +64,15 @@ def shown(value: float, decimals: int) -> str:
     return str(round_half_up(value, decimals))
 
 
+def shown_beside(value: float, entry: Mapping[str, Any]) -> str:
+    """A reproduced value as it is printed beside the paper's: a whole number as an
+    integer where the paper prints integers (46, not 46.0), anything else to one
+    decimal beyond the printed precision, enough to show which way it rounds."""
+    if entry["precision"] == 0 and value is not None and math.isfinite(value) and float(value).is_integer():
+        return str(int(value))
+    return shown(value, entry["precision"] + 1)
+
+
 def agrees(value: float, entry: Mapping[str, Any]) -> bool:
     """Equal at the printed precision; on the printed side of a printed bound (p < 0.001)."""
     if value is None or math.isnan(value) or math.isinf(value):
@@ -68,6 +84,59 @@ def agrees(value: float, entry: Mapping[str, Any]) -> bool:
     return round_half_up(value, entry["precision"]) == round_half_up(entry["value"], entry["precision"])
 
 
+#: Published kinds whose direction is their side of a null value (ratios: 1, on the log scale).
+NULL_VALUE = {"hazard_ratio": 1.0, "odds_ratio": 1.0}
+
+
+def side(value: float, null: float) -> int:
+    """+1 above the null, -1 below, 0 on it."""
+    return (value > null) - (value < null)
+
+
+def interval_side(low: float, high: float, null: float) -> int:
+    """+1 when the whole interval lies above the null, -1 below, 0 when it contains it."""
+    return 1 if low > null else -1 if high < null else 0
+
+
+_SIDES = {1: "above", -1: "below", 0: "on"}
+
+
+def direction_conflict(printed: Mapping[str, Any], reproduced: Mapping[str, float], null: float) -> str:
+    """Why a reproduced ratio contradicts the printed direction of effect, or ''.
+
+    ``printed`` and ``reproduced`` hold the published entries / reproduced
+    values of one estimate's ``estimate``, ``conf_low`` and ``conf_high`` (any
+    may be missing). The reproduced estimate must lie on the side of the null
+    the printed one lies on (a printed estimate equal to the null, 1.00, claims
+    no direction); the reproduced CI must lie on the printed CI's side, and may
+    contain the null only if the printed CI does (a printed limit equal to the
+    null counts as containing it). Reproduced values are compared unrounded: a
+    reproduced upper limit of 0.996 excludes 1, as its p < 0.05 says.
+    """
+    reasons = []
+    estimate = reproduced.get("estimate", math.nan)
+    if "estimate" in printed and not math.isnan(estimate):
+        want, got = side(float(printed["estimate"]["value"]), null), side(estimate, null)
+        if want and want != got:
+            reasons.append(
+                f"direction: reproduced {shown_beside(estimate, printed['estimate'])} lies {_SIDES[got]} {null:g}, "
+                f"the printed {printed['estimate']['printed']} {_SIDES[want]} it (opposite effect)"
+            )
+    limits = ("conf_low", "conf_high")
+    if all(k in printed and not math.isnan(reproduced.get(k, math.nan)) for k in limits):
+        want = interval_side(float(printed["conf_low"]["value"]), float(printed["conf_high"]["value"]), null)
+        got = interval_side(reproduced["conf_low"], reproduced["conf_high"], null)
+        if want != got:
+            words = {1: f"lies above {null:g}", -1: f"lies below {null:g}", 0: f"contains {null:g}"}
+            low = shown_beside(reproduced["conf_low"], printed["conf_low"])
+            high = shown_beside(reproduced["conf_high"], printed["conf_high"])
+            reasons.append(
+                f"direction: the reproduced CI {low}-{high} {words[got]}, "
+                f"the printed {printed['conf_low']['printed']}-{printed['conf_high']['printed']} {words[want]}"
+            )
+    return "; ".join(reasons)
+
+
 def _z(p: float) -> float:
     # the upper quantile as minus the lower one: 1 - p/2 rounds to 1 for tiny p
     return -NormalDist().inv_cdf(min(max(p, 1e-300), 1.0) / 2) if p < 1 else 0.0
@@ -77,11 +146,10 @@ def check(rule: Mapping[str, Any], value: float, entry: Mapping[str, Any], publi
     """Whether ``value`` is within the rule's tolerance of ``entry``, and the rule stated with its numbers."""
     name = rule["rule"]
     target = float(entry["value"])
-    decimals = entry["precision"] + 1
     if name == "within_ci":
         low, high = (float(published[loc]["value"]) for loc in rule["ci"])
         ok = low <= value <= high
-        return ok, f"reproduced {shown(value, decimals)} {'inside' if ok else 'outside'} the published 95% CI {published[rule['ci'][0]]['printed']}-{published[rule['ci'][1]]['printed']}"
+        return ok, f"reproduced {shown_beside(value, entry)} {'inside' if ok else 'outside'} the published 95% CI {published[rule['ci'][0]]['printed']}-{published[rule['ci'][1]]['printed']}"
     if name == "z_distance":
         limit = float(rule.get("max", 0.5))
         z_value, z_target = _z(value), _z(target)
@@ -93,21 +161,21 @@ def check(rule: Mapping[str, Any], value: float, entry: Mapping[str, Any], publi
         low, high = (float(published[loc]["value"]) for loc in rule["ci"])
         log = rule.get("scale", "log") == "log"
         if log and min(low, high, value, target) <= 0:
-            return False, f"a limit or value <= 0 ({shown(value, decimals)}) has no log scale"
+            return False, f"a limit or value <= 0 ({shown_beside(value, entry)}) has no log scale"
         transform = math.log if log else (lambda x: x)
         se = (transform(high) - transform(low)) / (2 * Z95)
         distance = abs(transform(value) - transform(target))
         ok = distance <= se
         unit = "log-scale " if log else ""
-        return ok, f"reproduced {shown(value, decimals)} vs printed {entry['printed']}: {unit}distance {distance:.3f} {'<=' if ok else '>'} one published SE {se:.3f} (from the CI {published[rule['ci'][0]]['printed']}-{published[rule['ci'][1]]['printed']})"
+        return ok, f"reproduced {shown_beside(value, entry)} vs printed {entry['printed']}: {unit}distance {distance:.3f} {'<=' if ok else '>'} one published SE {se:.3f} (from the CI {published[rule['ci'][0]]['printed']}-{published[rule['ci'][1]]['printed']})"
     if name == "se":
         se = se_of(rule["se"]) * float(rule.get("times", 1))
         distance = abs(value - target)
         ok = distance <= se
-        return ok, f"reproduced {shown(value, decimals)} vs printed {entry['printed']}: distance {distance:.3f} {'<=' if ok else '>'} {rule.get('times', 1)} x the reproduced SE ({se:.3f})"
+        return ok, f"reproduced {shown_beside(value, entry)} vs printed {entry['printed']}: distance {distance:.3f} {'<=' if ok else '>'} {rule.get('times', 1)} x the reproduced SE ({se:.3f})"
     if name in ("absolute", "relative"):
         limit = float(rule["max"]) * (abs(target) if name == "relative" else 1.0)
         distance = abs(value - target)
         ok = distance <= limit
-        return ok, f"reproduced {shown(value, decimals)} vs printed {entry['printed']}: |difference| {distance:.4g} {'<=' if ok else '>'} {limit:.4g}"
+        return ok, f"reproduced {shown_beside(value, entry)} vs printed {entry['printed']}: |difference| {distance:.4g} {'<=' if ok else '>'} {limit:.4g}"
     raise ValueError(f"unknown tolerance rule {name!r}")
