@@ -224,16 +224,18 @@ def test_response_survival_and_follow_up(study, published):
     assert_printed(published, "Results / Patient characteristics / first-line response / disease control / %", 100 * dcr["estimate"])
     assert_printed(published, "Results / Patient characteristics / PFS / total / median / estimate", results["pfs_median"].iloc[0]["estimate"])
     assert_printed(published, "Results / Patient characteristics / OS / total / median / estimate", results["os_median"].iloc[0]["estimate"])
-    follow = results["follow_up"].iloc[0]
+    follow = results["follow_up_all_patients"].iloc[0]
+    assert_printed(published, "Results / Patient characteristics / follow-up / total / median", follow["estimate"])
     assert_printed(published, "Results / Patient characteristics / follow-up / total / range_low", follow["min_time"])
     assert_printed(published, "Results / Patient characteristics / follow-up / total / range_high", follow["max_time"])
 
 
 def test_follow_up_median_is_not_the_reverse_km(study, published):
-    # The paper's 16.2 is the plain median of all follow-up times (the recount's
-    # definition); the catalogue's reverse Kaplan-Meier estimate is another number.
+    # The paper's 16.2 is the median observed time of all 48 patients (the recount's
+    # definition); the reverse Kaplan-Meier estimate, shown beside it, is another number.
     _, results = study
     follow = results["follow_up"].iloc[0]
+    assert follow["method"].startswith("reverse Kaplan-Meier")
     assert rounded(follow["estimate"], 1) != published["Results / Patient characteristics / follow-up / total / median"]["value"]
 
 
@@ -261,14 +263,20 @@ def test_first_line_regimens_and_pertuzumab(study, published):
     assert test["method"] == "Fisher's exact test"
 
 
-def test_follow_up_times_are_the_plain_median_and_range(study, published):
+def test_follow_up_is_the_median_observed_time_of_all_patients(study):
+    # R on the raw files (tests/r/gastric_her2_loss.R): median(os_months) and its
+    # range, and the reverse Kaplan-Meier survfit(Surv(os_months, 1 - os_event) ~ 1).
     _, results = study
-    row = results["follow_up_times"].query("row_type == 'summary'").iloc[0]
-    assert_printed(published, "Results / Patient characteristics / follow-up / total / median", row["median"])
-    assert_printed(published, "Results / Patient characteristics / follow-up / total / range_low", row["minimum"])
-    assert_printed(published, "Results / Patient characteristics / follow-up / total / range_high", row["maximum"])
-    follow = results["follow_up"].iloc[0]
-    assert row["minimum"] == follow["min_time"] and row["maximum"] == follow["max_time"]
+    reference = pd.read_csv(R / "follow_up.csv")
+    for analysis, expected in reference.groupby("analysis"):
+        row = results[analysis].iloc[0]
+        for quantity, value in zip(expected["quantity"], expected["value"]):
+            assert row[quantity] == pytest.approx(value, rel=REL), (analysis, quantity)
+    everyone = results["follow_up_all_patients"].iloc[0]
+    assert everyone["convention"] == "R median(time)" and everyone["n"] == 48
+    assert math.isnan(everyone["conf_low"]) and math.isnan(everyone["conf_high"])
+    reverse = results["follow_up"].iloc[0]
+    assert (everyone["min_time"], everyone["max_time"]) == (reverse["min_time"], reverse["max_time"])
 
 
 def test_tdm1_response_among_evaluable(study, published):

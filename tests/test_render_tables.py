@@ -90,3 +90,25 @@ def test_estimates_layout_prints_a_median_not_reached_as_nr():
     spec = {"rows": [{"label": g, "from": "os_median", "row": {"group": g}, "decimals": 1} for g in ("homo", "hetero")]}
     display, _ = LAYOUTS["estimates"](lambda name: medians, spec)
     assert list(display["Estimate (95% CI)"]) == ["NR (20.5\u2013NR)", "12.0 (8.1\u201316.2)"]
+
+
+def test_estimates_layout_prints_a_follow_up_of_all_patients_with_its_range():
+    # A median follow-up of all patients has no CI: "interval: range" prints its
+    # range (min_time-max_time), never "16.2 (NR-NR)"; the tidy table names the limits.
+    from her2cohort.render.layouts import LAYOUTS
+    from her2cohort.stats.kaplan_meier import median_follow_up
+
+    data = pd.DataFrame({"time": [2.9, 10.0, 16.2, 20.0, 59.2], "event": [1, 1, 0, 1, 0]})
+    tables = {
+        "follow_up_all_patients": median_follow_up(data, "time", "event", method="all_patients"),
+        "follow_up": median_follow_up(data, "time", "event"),
+    }
+    spec = {"rows": [
+        {"label": "Median follow-up: observed time of all patients (range)", "from": "follow_up_all_patients", "decimals": 1, "p": False, "interval": "range"},
+        {"label": "Median follow-up: reverse Kaplan-Meier (95% CI)", "from": "follow_up", "decimals": 1, "p": False},
+    ]}
+    display, tidy = LAYOUTS["estimates"](tables.__getitem__, spec)
+    assert display["Estimate (95% CI)"].iloc[0] == "16.2 (range 2.9\u201359.2)"
+    assert "range" not in display["Estimate (95% CI)"].iloc[1]
+    assert (tidy["range_low"].iloc[0], tidy["range_high"].iloc[0]) == (2.9, 59.2)
+    assert math.isnan(tidy["conf_low"].iloc[0]) and math.isnan(tidy["range_low"].iloc[1])

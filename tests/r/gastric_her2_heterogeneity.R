@@ -4,7 +4,9 @@
 # Clopper-Pearson CIs, the Mann-Whitney test of the depth of response, the
 # Kaplan-Meier medians with log-log CIs as EZR prints them, the log-rank tests,
 # the univariable and multivariable Cox models of Table 2, the stratified
-# reading of the text, and the Cox models of ESM 5 (per tumour-bearing fragment).
+# reading of the text, the Cox models of ESM 5 (per tumour-bearing fragment), and
+# the median follow-up by the paper's definition (median observed time of all 87,
+# deaths included) and by the reverse Kaplan-Meier (log-log CI).
 # EZR 1.36 runs these same R functions (fisher.test, binom.test, wilcox.test,
 # survfit(conf.type = "log-log"), survdiff, coxph); none changed since.
 #   Rscript tests/r/gastric_her2_heterogeneity.R   (from the repository root)
@@ -125,6 +127,15 @@ for (endpoint in c("pfs", "os")) {
     cox_row(coxph(Surv(time[part], status[part]) ~ p$fragments[part]), "p$fragments[part]", paste0(endpoint, "_cox_fragments_", g))
   }
 }
+
+# --- Median follow-up: observed time of all patients (the paper's 17.8) and reverse Kaplan-Meier
+put("follow_up_all_patients_median", median(p$os_months))
+put("follow_up_all_patients_min", min(p$os_months))
+put("follow_up_all_patients_max", max(p$os_months))
+reverse <- summary(survfit(Surv(os_months, 1 - os_event) ~ 1, data = p, conf.type = "log-log"))$table
+put("follow_up_reverse_km_median", reverse[["median"]])
+put("follow_up_reverse_km_low", reverse[["0.95LCL"]])
+put("follow_up_reverse_km_high", reverse[["0.95UCL"]])
 
 values <- unlist(ref)
 write.csv(data.frame(quantity = names(values), value = unname(values)), file.path(out, "reference.csv"), row.names = FALSE, na = "NA")

@@ -4,11 +4,14 @@
 # by initial IHC 2+ vs 3+, and by HER2/CEP17 ratio >= 4.48 among the patients
 # with a ratio), with Breslow ties as SPSS COXREG fits them (the convention the
 # study declares: config/studies/gastric_her2_loss.yaml) and with Efron ties
-# (R's default, the declared variant efron).
+# (R's default, the declared variant efron); and the median follow-up by the
+# paper's definition (median observed time of all 48, deaths included) and by
+# the reverse Kaplan-Meier.
 #   Rscript tests/r/gastric_her2_loss.R   (from the repository root)
 # Writes tests/fixtures/r/gastric_her2_loss/cox.csv (analysis, ties, quantity,
-# value) and versions.csv; tests/test_analyses_gastric_her2_loss.py compares the
-# pipeline's declared analyses with it at 1e-6 relative.
+# value), follow_up.csv (analysis, quantity, value) and versions.csv;
+# tests/test_analyses_gastric_her2_loss.py compares the pipeline's declared
+# analyses with them at 1e-6 relative.
 suppressPackageStartupMessages(library(survival))
 options(digits = 15)
 out <- "tests/fixtures/r/gastric_her2_loss"
@@ -98,5 +101,15 @@ for (name in names(models)) {
   }
 }
 write.csv(do.call(rbind, rows), file.path(out, "cox.csv"), row.names = FALSE)
+
+# Median follow-up from the start of first-line chemotherapy: the median observed
+# time of all patients (the paper's 16.2, range 2.9-59.2) and the reverse
+# Kaplan-Meier median (deaths censored; R's default conf.type "log").
+reverse <- summary(survfit(Surv(os_months, 1 - os_event) ~ 1, data = p))$table
+follow_up <- data.frame(
+  analysis = c(rep("follow_up_all_patients", 3), rep("follow_up", 3)),
+  quantity = c("estimate", "min_time", "max_time", "estimate", "conf_low", "conf_high"),
+  value = unname(c(median(p$os_months), range(p$os_months), reverse[["median"]], reverse[["0.95LCL"]], reverse[["0.95UCL"]])))
+write.csv(follow_up, file.path(out, "follow_up.csv"), row.names = FALSE)
 write.csv(data.frame(package = c("R", "survival"), version = c(R.version.string, as.character(packageVersion("survival")))),
           file.path(out, "versions.csv"), row.names = FALSE)

@@ -13,8 +13,9 @@
 #                         S stays at exactly 0.5 to the end of follow-up
 #   km_numbers_at_risk.csv survminer-style risk table: summary(extend=TRUE)
 #                         n.risk, cumsum(n.event), cumsum(n.censor)
-#   km_follow_up.csv      reverse Kaplan-Meier median follow-up and the median
-#                         follow-up of censored patients
+#   km_follow_up.csv      median follow-up by its three definitions: reverse
+#                         Kaplan-Meier, median observed time of all patients,
+#                         median among censored patients
 #   km_spss_median.csv    NOT SPSS output: a re-implementation in R of the
 #                         percentile standard error formula documented in
 #                         kaplan_meier.py (an independent cross-check of the
@@ -153,8 +154,9 @@ for (sc in list(list(case = list(data = "lung", group = "sex", conf = "log"),
 }
 write_fixture(do.call(rbind, risk), "km_numbers_at_risk.csv")
 
-# Median follow-up: reverse Kaplan-Meier (censoring is the event) and the plain
-# median of follow-up among censored patients.
+# Median follow-up: reverse Kaplan-Meier (censoring is the event), the plain
+# median observed time of all patients (deaths included) and the plain median of
+# follow-up among censored patients.
 fu <- list()
 for (nm in c("lung", "veteran", "not_reached")) {
   d <- datasets[[nm]]
@@ -164,6 +166,7 @@ for (nm in c("lung", "veteran", "not_reached")) {
     fu[[length(fu) + 1]] <- data.frame(
       dataset = nm, conf_type = ct, reverse_km_median = tab[["median"]],
       reverse_km_lcl = tab[["0.95LCL"]], reverse_km_ucl = tab[["0.95UCL"]],
+      all_patients_median = median(d$time),
       censored_median = median(d$time[d$event == 0]),
       n_censored = sum(d$event == 0), min_time = min(d$time), max_time = max(d$time))
   }

@@ -283,6 +283,13 @@ def test_median_follow_up_matches_reverse_survfit():
         assert simple["estimate"] == expected["censored_median"]
         assert simple["n_censored"] == expected["n_censored"]
         assert (simple["min_time"], simple["max_time"]) == (expected["min_time"], expected["max_time"])
+        # median observed time of all patients, deaths included: R median(time)
+        # (lung: 228 patients, the mean of the middle two, 252 and 259)
+        everyone = median_follow_up(data, "time", "event", method="all_patients").iloc[0]
+        assert everyone["estimate"] == expected["all_patients_median"]
+        assert everyone["convention"] == "R median(time)" and np.isnan(everyone["conf_low"]) and np.isnan(everyone["conf_high"])
+        assert everyone["n"] == len(data) and everyone["n_censored"] == expected["n_censored"]
+        assert (everyone["min_time"], everyone["max_time"]) == (expected["min_time"], expected["max_time"])
 
 
 def test_median_follow_up_without_censoring():
@@ -291,6 +298,19 @@ def test_median_follow_up_without_censoring():
     assert np.isnan(got["estimate"]) and got["note"] == "no censored patients"
     reverse = median_follow_up(data, "time", "event").iloc[0]
     assert np.isnan(reverse["estimate"]) and "not reached" in reverse["note"]
+    everyone = median_follow_up(data, "time", "event", method="all_patients").iloc[0]
+    assert everyone["estimate"] == 2.0 and everyone["note"] == ""
+
+
+def test_median_follow_up_definitions_are_named():
+    data = pd.DataFrame({"time": [1.0, 2.0, 3.0, 4.0, np.nan], "event": [1, 0, 1, 0, 0], "arm": ["a", "a", "b", "b", "b"]})
+    with pytest.raises(StatisticsError, match="'reverse_km', 'all_patients', 'censored'"):
+        median_follow_up(data, "time", "event", method="observed")
+    got = median_follow_up(data, "time", "event", group="arm", method="all_patients").set_index("group")
+    # R: tapply(time, arm, median) on the complete cases
+    assert got.loc["a", "estimate"] == 1.5 and got.loc["b", "estimate"] == 3.5
+    assert got.loc["a", "method"] == "median observed time of all patients (to event or censoring)"
+    assert "1 row(s) with missing values dropped" in got.loc["a", "note"]
 
 
 # ------------------------------------------------------ where lifelines differs

@@ -18,7 +18,10 @@ Layouts:
     "before -> after" table prints (the gastric loss study's Table 3);
 ``estimates``
     chosen rows of any analyses: a label, the estimate with its 95% CI, p and
-    the test (hazard ratios, odds ratios, medians, proportions);
+    the test (hazard ratios, odds ratios, medians, proportions); a row with
+    ``interval: range`` prints the estimate with its range instead ("16.2 (range
+    2.9–59.2)", from ``min_time`` and ``max_time``: a median follow-up of all
+    patients, which has no CI);
 ``listing``, ``tests``
     rows of one analysis with chosen columns, and paired tests without an
     estimate: :mod:`her2cohort.render.listing`.
@@ -215,7 +218,13 @@ def estimates(read: Reader, spec: Mapping) -> tuple[pd.DataFrame, pd.DataFrame]:
         value = lambda column: float(record[column]) * scale if column in record and not pd.isna(record[column]) else math.nan  # noqa: E731
         # a median survival time that is NA is not reached (her2cohort.stats.kaplan_meier)
         na_estimate = "NR" if record.get("term") == "median" else DASH
-        estimate_text = format_estimate_ci(value("estimate"), value("conf_low"), value("conf_high"), decimals, na_estimate)
+        if item.get("interval") == "range":
+            # a median with the range of the analysis row (median_follow_up: min_time, max_time), no CI
+            estimate_text = DASH if math.isnan(value("estimate")) else (
+                f"{format_number(value('estimate'), decimals)} (range {_interval(value('min_time'), value('max_time'), decimals)})"
+            )
+        else:
+            estimate_text = format_estimate_ci(value("estimate"), value("conf_low"), value("conf_high"), decimals, na_estimate)
         p_source = _select_row(read(item["p_from"]), item.get("p_row")) if "p_from" in item else record
         # "p: false" leaves a row without p (a proportion has one only against a declared null_proportion)
         p_value = p_source.get("p_value") if item.get("p", True) else None
@@ -229,6 +238,7 @@ def estimates(read: Reader, spec: Mapping) -> tuple[pd.DataFrame, pd.DataFrame]:
             "label": item["label"], "analysis": item["from"], "estimate": value("estimate"), "conf_low": value("conf_low"), "conf_high": value("conf_high"),
             "p_value": p_value, "test": p_source.get("method"), "statistic_name": p_source.get("statistic_name"), "statistic": p_source.get("statistic"),
             "convention": record.get("convention"), "n": record.get("n"),
+            **({"range_low": value("min_time"), "range_high": value("max_time")} if item.get("interval") == "range" else {}),
         })
     return pd.DataFrame(rows), pd.DataFrame(tidy)
 

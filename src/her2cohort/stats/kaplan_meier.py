@@ -7,7 +7,8 @@ Functions
 - :func:`numbers_at_risk` — the survminer / KMunicate at-risk table.
 - :func:`median_survival` — median and its interval in R's conventions
   (``conf.type`` "log", "log-log", "plain") and in SPSS's symmetric one.
-- :func:`median_follow_up` — reverse Kaplan–Meier median follow-up.
+- :func:`median_follow_up` — median follow-up by reverse Kaplan–Meier, as the
+  median observed time of all patients, or among censored patients.
 
 Conventions shared by every function here
 -----------------------------------------
@@ -53,6 +54,13 @@ CONF_TYPES = ("log", "log-log", "plain")
 
 #: ``median_survival`` conventions and the R ``conf.type`` each one uses.
 MEDIAN_CONVENTIONS = {"r_log": "log", "r_loglog": "log-log", "r_plain": "plain", "spss": None}
+
+#: ``median_follow_up`` definitions and the method text each one writes.
+FOLLOW_UP_METHODS = {
+    "reverse_km": "reverse Kaplan-Meier median follow-up",
+    "all_patients": "median observed time of all patients (to event or censoring)",
+    "censored": "median follow-up among censored patients",
+}
 
 #: Label of the single curve when no group is given.
 ALL = "all"
@@ -546,26 +554,42 @@ def median_follow_up(
     conf_type: str = "log",
     conf_level: float = 0.95,
 ) -> pd.DataFrame:
-    """Median follow-up time, one row per group.
+    """Median follow-up time, one row per group, by one of three named definitions.
+
+    Papers print "median follow-up" under several definitions that give very
+    different numbers on the same patients; the caller names the one it means.
 
     ``method="reverse_km"`` (the recommended estimate; Schemper & Smith 1996)
-        Kaplan–Meier with the roles swapped: censoring is the event and the
-        event censors. Matches ``survfit(Surv(time, 1 - event) ~ 1, conf.type =
-        conf_type)`` printed by R, with the median rules of
-        :func:`median_survival` (midpoint at exactly 0.5, NA = not reached). At a
-        time where an event and a censoring coincide, R (and we) count the
+        Median follow-up by the reverse Kaplan–Meier: Kaplan–Meier with the roles
+        swapped, censoring is the event and the event (death) censors, so it
+        estimates how long patients would have been followed had none died.
+        Matches ``survfit(Surv(time, 1 - event) ~ 1, conf.type = conf_type)``
+        printed by R, with the median rules of :func:`median_survival`
+        (midpoint at exactly 0.5, NA = not reached) and its confidence interval.
+        At a time where an event and a censoring coincide, R (and we) count the
         reversed "event" (the censoring) first, as for any Kaplan–Meier.
+    ``method="all_patients"``
+        Median observed time of all patients: the plain median (averaging the
+        middle two) of every patient's time to the event or to censoring,
+        deaths included, with no interval; in R ``median(time)`` on the complete
+        cases (SPSS: Analyze > Descriptive Statistics > Explore on the time
+        variable). It is what a paper prints as "median follow-up 16.2 months
+        (range 2.9–59.2)" when the range is that of all patients' times, and is
+        shorter than the reverse Kaplan–Meier median when many patients died
+        early.
     ``method="censored"``
-        The plain median (``median()``, averaging the middle two) of follow-up
-        among censored patients; no interval. NA with a note if nobody was
+        Median follow-up among censored patients (the survivors): the plain
+        median of the times of patients without the event, R
+        ``median(time[event == 0])``; no interval. NA with a note if nobody was
         censored.
 
-    Extra columns: ``group``, ``n_censored``, ``min_time`` and ``max_time`` (the
-    range of follow-up of all patients in the group, as papers print "median
-    16.2 months (range 2.9–59.2)").
+    Times merged as R's ``aeqSurv`` (module conventions) are used by every
+    method. Extra columns: ``group``, ``n_censored``, ``min_time`` and
+    ``max_time`` (the range of the times of all patients in the group, R
+    ``range(time)``, whatever the method).
     """
-    if method not in ("reverse_km", "censored"):
-        raise StatisticsError(f"method must be 'reverse_km' or 'censored', not {method!r}")
+    if method not in FOLLOW_UP_METHODS:
+        raise StatisticsError(f"method must be one of {', '.join(map(repr, FOLLOW_UP_METHODS))}, not {method!r}")
     _check_conf(conf_type, conf_level)
     frame, n_dropped = _prepare(data, time, event, group)
     frame["_censored"] = 1 - frame["_event"]
@@ -577,25 +601,28 @@ def median_follow_up(
             f"r_{conf_type}",
             conf_level,
             "median_follow_up",
-            f"reverse Kaplan-Meier median follow-up; {conf_type} pointwise bands",
+            f"{FOLLOW_UP_METHODS[method]}; {conf_type} pointwise bands",
             f"R survival::survfit(Surv(time, 1 - event) ~ 1, conf.type = '{conf_type}')",
         )
     else:
         rows = []
         for level in fit.attrs["levels"]:
             curve = fit[fit["group"] == level]
+            # In the reversed fit n_event counts the censored patients, n_censor the events.
             censored_times = np.repeat(curve["time"].to_numpy(), curve["n_event"].to_numpy())
+            all_times = np.repeat(curve["time"].to_numpy(), (curve["n_event"] + curve["n_censor"]).to_numpy())
+            times = censored_times if method == "censored" else all_times
             if fit.attrs["n"][level] == 0:
                 note = "no observations in this group"
             else:
-                note = "" if len(censored_times) else "no censored patients"
+                note = "" if len(times) else "no censored patients"
             rows.append(
                 {
                     "term": "median_follow_up",
                     "group": level,
-                    "estimate": float(np.median(censored_times)) if len(censored_times) else math.nan,
-                    "method": "median follow-up among censored patients",
-                    "convention": "R median(time[event == 0])",
+                    "estimate": float(np.median(times)) if len(times) else math.nan,
+                    "method": FOLLOW_UP_METHODS[method],
+                    "convention": "R median(time[event == 0])" if method == "censored" else "R median(time)",
                     "n": fit.attrs["n"][level],
                     "note": note,
                 }
