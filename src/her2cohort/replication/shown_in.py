@@ -31,6 +31,13 @@ _COLUMN_WORDS = {
     "percent": "%",
     "row_percent": "row %",
     "statistic": "test statistic",
+    "percent_of_total": "% of all patients",
+    "before_total": "patients before",
+    "before_percent_of_total": "% of all patients before",
+    "after_total": "patients after",
+    "column_percent": "column %",
+    "median_x": "median before",
+    "median_y": "median after",
 }
 
 
