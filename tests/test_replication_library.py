@@ -289,7 +289,8 @@ def test_counts_print_as_integers_beside_the_paper():
 
 
 def test_where_a_number_is_shown():
-    from her2cohort.replication.shown_in import declarations, shown_in
+    from her2cohort.placement import declarations
+    from her2cohort.replication.shown_in import shown_in
 
     study = {
         "analyses": [{"id": a} for a in ("chars", "cox_os", "km_os", "unused")] + [{"id": "tests", "variants": {"exact": {}}}],

@@ -7,7 +7,7 @@ from snakemake.utils import validate
 
 from her2cohort import config as config_io
 from her2cohort import library_checksum
-from her2cohort.replication.shown_in import declarations as where_shown
+from her2cohort.placement import declarations as where_shown
 
 
 def check_config(config):

@@ -2,7 +2,8 @@
 
 No template engine and no timestamps: the same content gives the same bytes.
 :func:`markdown_to_html` understands exactly the Markdown this project writes
-(``#`` headings, paragraphs, pipe tables); it is not a general converter.
+(``#`` headings, paragraphs, ``-`` lists with indented continuation lines, pipe
+tables, ``**bold**`` and backquoted code); it is not a general converter.
 """
 
 from __future__ import annotations
@@ -53,16 +54,28 @@ def _cells(line: str) -> list[str]:
 def _inline(text: str) -> str:
     escaped = html.escape(text)
     parts = escaped.split("`")
-    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+    return "".join(f"<code>{p}</code>" if i % 2 else _bold(p) for i, p in enumerate(parts))
+
+
+def _bold(text: str) -> str:
+    parts = text.split("**")
+    if len(parts) % 2 == 0:  # an unpaired ** is text
+        return text
+    return "".join(f"<strong>{p}</strong>" if i % 2 else p for i, p in enumerate(parts))
 
 
 def markdown_to_html(text: str, title: str) -> str:
     out, paragraph, lines, index = [], [], text.splitlines(), 0
 
+    items: list[list[str]] = []
+
     def flush():
         if paragraph:
             out.append(f"<p>{_inline(' '.join(paragraph))}</p>")
             paragraph.clear()
+        if items:
+            out.append("<ul>" + "".join(f"<li>{_inline(' '.join(item))}</li>" for item in items) + "</ul>")
+            items.clear()
 
     while index < len(lines):
         line = lines[index]
@@ -84,7 +97,15 @@ def markdown_to_html(text: str, title: str) -> str:
             continue
         elif not line.strip():
             flush()
+        elif line.startswith("- "):
+            if paragraph:
+                flush()
+            items.append([line[2:].strip()])
+        elif items and line.startswith("  "):  # continuation of the list item
+            items[-1].append(line.strip())
         else:
+            if items:
+                flush()
             paragraph.append(line.strip())
         index += 1
     flush()

@@ -25,17 +25,8 @@ compares them at the printed precision and gives each row a status:
 no patient data at all.
 """
 
-from importlib import import_module
+from her2cohort.replication.audit import audit, load_mapping
+from her2cohort.replication.consistency import consistency_checks
+from her2cohort.replication.summary import summary_markdown
 
 __all__ = ["audit", "consistency_checks", "load_mapping", "summary_markdown"]
-_HOME = {"audit": "audit", "load_mapping": "audit", "consistency_checks": "consistency", "summary_markdown": "summary"}
-
-
-def __getattr__(name: str):
-    # Imported on first use: the Snakefile reads shown_in.declarations at every start
-    # and should not pay for pandas (0.3 s) to do it.
-    if name in _HOME:
-        value = getattr(import_module(f"her2cohort.replication.{_HOME[name]}"), name)
-        globals()[name] = value  # over the submodule of the same name that the import bound
-        return value
-    raise AttributeError(f"module 'her2cohort.replication' has no attribute {name!r}")

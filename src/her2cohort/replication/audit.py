@@ -15,6 +15,16 @@ The mapping (``config/replication/{study}.yaml``, schema
 or ``not_computable: reason``. Every location of the published file must be in
 exactly one entry (checked by :func:`load_mapping`). The status logic is in
 :func:`judge`; see the package docstring for the statuses.
+
+A reason shared by several entries is written once, under the mapping's
+``reasons:`` (``key: text``), and cited by its key in ``why``, ``discrepant``,
+``not_computable`` or ``note`` (a note may list several keys and texts);
+:func:`load_mapping` refuses a text pasted into two entries. Each row of the
+audit carries the number's ``evidence`` (what can prove it, from the published
+file), its own ``explanation``, the ``reasons`` it cites, and ``shown_in``:
+where the reproduced value is printed (:mod:`~her2cohort.replication.shown_in`).
+A hazard or odds ratio, its limits and its p are within tolerance only in the
+printed direction (:func:`~her2cohort.replication.tolerance.direction_conflict`).
 """
 
 from __future__ import annotations

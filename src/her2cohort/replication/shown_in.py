@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
+from her2cohort.placement import analysis_names as _names
+
 _COLUMN_WORDS = {
     "estimate": "estimate",
     "conf_low": "lower 95% limit",
@@ -39,17 +41,6 @@ _COLUMN_WORDS = {
     "median_x": "median before",
     "median_y": "median after",
 }
-
-
-def _names(declaration: Any) -> set[str]:
-    """Every string anywhere in a declaration (analysis ids among them)."""
-    if isinstance(declaration, str):
-        return {declaration}
-    if isinstance(declaration, Mapping):
-        return set().union(*(_names(v) for v in declaration.values())) if declaration else set()
-    if isinstance(declaration, (list, tuple)):
-        return set().union(*(_names(v) for v in declaration)) if declaration else set()
-    return set()
 
 
 def _source(selector: Mapping[str, Any]) -> str:
@@ -101,30 +92,6 @@ def _cell(table: Mapping[str, Any], selector: Mapping[str, Any], source: str) ->
     if source in table.get("reads", _names({k: v for k, v in table.items() if k not in ("caption", "title", "footnotes")})):
         return ""
     return None
-
-
-def declarations(study: Mapping[str, Any]) -> dict[str, list[dict]]:
-    """What of a study's ``tables`` and ``figures`` says where a number is printed, and nothing else.
-
-    The replication rule takes this as a parameter instead of the whole
-    declarations, so that a figure's colour or a caption's wording does not
-    re-run the audit, while a new table row or a relabelled level does.
-    """
-    analyses = {a["id"] for a in study.get("analyses", [])}
-    analyses |= {f"{a['id']}--{v}" for a in study.get("analyses", []) for v in a.get("variants", {})}
-
-    def reads(declaration: Mapping[str, Any]) -> list[str]:
-        return sorted(_names({k: v for k, v in declaration.items() if k not in ("caption", "title", "footnotes", "regenerates")}) & analyses)
-
-    tables = []
-    for table in study.get("tables", []):
-        kept = {k: table[k] for k in ("id", "layout", "from", "labels", "level_labels", "group_labels", "covariates") if k in table}
-        kept["rows"] = [{k: r[k] for k in ("label", "from", "row") if k in r} for r in table.get("rows", []) if "from" in r]
-        kept["blocks"] = [{k: b[k] for k in ("label", "from") if k in b} for b in table.get("blocks", [])]
-        kept["reads"] = reads(table)
-        tables.append(kept)
-    figures = [{"id": figure["id"], "reads": reads(figure)} for figure in study.get("figures", [])]
-    return {"tables": tables, "figures": figures}
 
 
 def shown_in(selectors: Iterable[Mapping[str, Any]], tables: Iterable[Mapping[str, Any]], figures: Iterable[Mapping[str, Any]]) -> str:

@@ -140,7 +140,7 @@ def summary_markdown(
         "proves depends on what pins the number down, so every number is classed by what can prove it:",
         "",
         "- **determined by printed counts**: a test p of a printed table, a percentage of printed counts;",
-        "  it must reproduce exactly, or the paper contradicts itself (a *paper error*, with the check that fails);",
+        "  it must reproduce exactly, or the paper contradicts itself (a paper error, with the check that fails);",
         "- **depends on unpublished patient data**: hazard ratios, CIs of medians, rank tests on continuous",
         "  values; the reconstruction can only agree within a stated tolerance, and a ratio must agree in",
         "  direction (same side of 1) to count as within tolerance;",
@@ -148,8 +148,7 @@ def summary_markdown(
         "  is circular and shows only that the generator works;",
         "- **not a result of this study**: citations and protocol constants, listed apart and never counted.",
         "",
-        *headline(replication),
-        "",
+        *(line for sentence in headline(replication) for line in (sentence, "")),
         "## What can prove each number",
         "",
     ]

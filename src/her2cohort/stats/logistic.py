@@ -653,27 +653,18 @@ def firth_odds_ratios(
         "test; profile penalized-likelihood CI"
     )
     convention = "R logistf (pl = TRUE): Newton-Raphson as logistf.fit, converged to 1e-10"
+
+    def not_estimable(reason: str) -> pd.DataFrame:
+        return _na_rows(design, method, convention, conf_level, "; ".join([*notes, reason]))
+
     n_events = int(design.y.sum())
     if n_events in (0, design.y.size):
         what = "no events" if n_events == 0 else "no non-events"
-        return _na_rows(
-            design,
-            method,
-            convention,
-            conf_level,
-            "; ".join([*notes, f"{what}: odds ratios are not estimable"]),
-        )
-
+        return not_estimable(f"{what}: odds ratios are not estimable")
     X, y = design.X, design.y
     fit, converged = _firth_fit(X, y)
     if not converged:
-        return _na_rows(
-            design,
-            method,
-            convention,
-            conf_level,
-            "; ".join([*notes, f"Firth fit did not converge in {_FIRTH_MAXIT} iterations"]),
-        )
+        return not_estimable(f"Firth fit did not converge in {_FIRTH_MAXIT} iterations")
     eta = X @ fit.beta
     w = expit(eta) * expit(-eta)
     augmented = (X * ((1 + fit.hat) * w)[:, None]).T @ X
