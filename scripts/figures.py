@@ -2,11 +2,10 @@
 
 from pathlib import Path
 
-import pandas as pd
-
 from her2cohort.errors import StudyConfigError
 from her2cohort.io import read_table, user_errors
 from her2cohort.render.figure_catalogue import Sources, draw_figures
+from her2cohort.results import Results
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)
 
@@ -16,15 +15,9 @@ with user_errors(smk.log[0]):
     out = Path(smk.output[0])
     out.mkdir(parents=True, exist_ok=True)
 
-    def read(analysis_id):
-        path = stats / f"{analysis_id}.csv"
-        if not path.exists():
-            raise StudyConfigError(f"config/studies/{study['study']}.yaml: a figure reads analysis {analysis_id!r}, which is not declared")
-        # results write NA as an empty cell; "NA" in a cell is a level ("not assessed")
-        return pd.read_csv(path, keep_default_na=False, na_values=[""])
-
+    results = Results(stats, where=f"config/studies/{study['study']}.yaml")
     sources = Sources(
-        read=read,
+        read=results.table,
         analysis_set=read_table(smk.input.analysis_set),
         flow=read_table(smk.input.flow),
         treatment_lines=read_table(smk.input.treatment_lines),

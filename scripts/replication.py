@@ -6,7 +6,7 @@ from her2cohort.io import read_table, user_errors, write_table
 from her2cohort.reconstruct.published import load_published
 from her2cohort.replication import audit, consistency_checks, load_mapping
 from her2cohort.replication.audit import same_quantity_groups
-from her2cohort.replication.selectors import Tables
+from her2cohort.replication.selectors import tables as result_tables
 from her2cohort.thresholds import guideline_thresholds
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)
@@ -20,7 +20,7 @@ with user_errors(smk.log[0]):
         from her2cohort.errors import StudyConfigError
 
         raise StudyConfigError(str(err)) from None
-    tables = Tables(Path(smk.input.stats), flow=read_table(smk.input.flow), guideline=guideline_thresholds(study["her2_guideline"]))
+    tables = result_tables(Path(smk.input.stats), flow=read_table(smk.input.flow), guideline=guideline_thresholds(study["her2_guideline"]))
     checks = consistency_checks(study["study"], published["numbers"], mapping.get("consistency"), same_quantity_groups(mapping))
     variants = {analysis["id"]: analysis.get("variants", {}) for analysis in study.get("analyses", [])}
     try:

@@ -20,7 +20,9 @@ from her2cohort.analyses import run_analysis, with_patient_columns
 from her2cohort.errors import StudyConfigError
 from her2cohort.reconstruct.published import load_published
 from her2cohort.render.figure_catalogue import FIGURES, Sources
-from her2cohort.render.layouts import LAYOUTS
+from her2cohort.numbers import Printed
+from her2cohort.render.tables import LAYOUTS
+from her2cohort.results import Results
 from her2cohort.replication import load_mapping
 from her2cohort.stats._result import StatisticsError
 from her2cohort.stats.timeline import treatment_timeline
@@ -162,7 +164,7 @@ def test_a_repeated_line_or_a_stop_before_the_start_is_refused():
 def test_treatment_lines_listing_prints_every_line(study):
     config, results = study
     spec = next(t for t in config["tables"] if t["id"] == "table_treatment_lines")
-    display, tidy = LAYOUTS["listing"](lambda name: results[name], spec)
+    display, tidy = LAYOUTS["listing"](Results.from_tables(results), spec, Printed())
     assert len(display) == len(results["treatment_timeline"]) == len(tidy)
     assert list(display.columns) == [c["heading"] for c in spec["columns"]]
     ongoing = display[display["Ongoing at last contact"] == "Yes"]
@@ -173,7 +175,7 @@ def test_treatment_lines_listing_prints_every_line(study):
 def test_clonality_listing_transposes_one_row(study):
     config, results = study
     spec = next(t for t in config["tables"] if t["id"] == "table_clonality")
-    display, _ = LAYOUTS["listing"](lambda name: results[name], spec)
+    display, _ = LAYOUTS["listing"](Results.from_tables(results), spec, Printed())
     assert list(display.columns) == ["Quantity", "Value"]
     assert display["Quantity"].tolist() == [c["heading"] for c in spec["columns"]]
     fraction = display.set_index("Quantity").loc["Tumour cells carrying L755S, all-or-none (%)", "Value"]

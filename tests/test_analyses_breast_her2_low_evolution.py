@@ -21,7 +21,7 @@ import pytest
 
 from conftest import ROOT
 from her2cohort.analyses import run_analysis
-from her2cohort.render.row_percentages import row_percentages
+from her2cohort.render.tables.baseline_row_percent import row_percentages
 from recount import assert_printed, cleaned, published_by_location
 
 STUDY = "breast_her2_low_evolution"

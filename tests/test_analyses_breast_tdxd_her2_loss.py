@@ -17,7 +17,9 @@ from conftest import ROOT
 from her2cohort.analyses import run_analysis
 from her2cohort.reconstruct.published import load_published
 from her2cohort.render.figure_catalogue import FIGURES, Sources
-from her2cohort.render.layouts import LAYOUTS
+from her2cohort.numbers import Printed
+from her2cohort.render.tables import LAYOUTS
+from her2cohort.results import Results
 from her2cohort.render.transitions import direction, transitions_figure
 from her2cohort.replication import load_mapping
 from recount import assert_printed, cleaned, published_by_location
@@ -118,7 +120,7 @@ def test_paired_tests_agree_with_r(study, analysis):
 def test_paired_tests_table_prints_each_test_with_its_statistic(study):
     config, results = study
     spec = next(t for t in config["tables"] if t["id"] == "table_paired_tests")
-    display, tidy = LAYOUTS["tests"](lambda name: results[name], spec)
+    display, tidy = LAYOUTS["tests"](Results.from_tables(results), spec, Printed())
     tests = [row for row in spec["rows"] if "from" in row]
     assert len(tidy) == len(tests) and len(display) == len(spec["rows"])
     assert list(tidy["p_value"]) == [results[row["from"]]["p_value"].iloc[0] for row in tests]

@@ -20,8 +20,10 @@ from her2cohort.render.figure_catalogue import FIGURES, Sources
 from her2cohort.render.figures import ONE_COLUMN, TWO_COLUMNS
 from her2cohort.render.flow_diagram import flow_figure
 from her2cohort.render.grouped_bar import grouped_bar_figure
-from her2cohort.render.layouts import LAYOUTS
-from her2cohort.render.row_percentages import row_percentages
+from her2cohort.numbers import Printed
+from her2cohort.render.tables import LAYOUTS
+from her2cohort.results import Results
+from her2cohort.render.tables.baseline_row_percent import row_percentages
 from her2cohort.stats.table1 import baseline_table
 
 LEVELS = ["zero", "low", "positive"]
@@ -155,7 +157,7 @@ def test_row_percentages_are_of_the_row():
     assert lrr.loc["zero", "percent"] == pytest.approx(100 * 2 / 6)
     assert lrr.loc["low", "percent"] == pytest.approx(100 * 3 / 6)
     assert (lrr["denominator"] == 6).all()
-    display, tidy_out = LAYOUTS["baseline_row_percent"](lambda _: tidy, {"from": "t", "group_labels": {"Total": "Total n"}})
+    display, tidy_out = LAYOUTS["baseline_row_percent"](Results.from_tables({"t": tidy}), {"from": "t", "group_labels": {"Total": "Total n"}}, Printed())
     row = display[display["Level"] == "DM"].iloc[0]
     assert row["Total n"] == "6"  # counts only in the total column
     assert row["low"] == "5 (83.3)" and row["positive"] == "0 (0.0)"
@@ -168,7 +170,7 @@ def test_row_percentages_are_of_the_row():
 def test_shift_matrix_rows_margins_and_changes():
     cells = {("zero", "zero"): 2, ("zero", "low"): 3, ("low", "low"): 4, ("positive", "low"): 1, ("positive", "positive"): 2}
     table = shift_table(cells)
-    display, tidy = LAYOUTS["shift_matrix"](lambda _: table, {"blocks": [{"label": "All", "from": "s"}], "level_labels": LABELS, "before_heading": "Primary", "after_heading": "Recurrence"})
+    display, tidy = LAYOUTS["shift_matrix"](Results.from_tables({"s": table}), {"blocks": [{"label": "All", "from": "s"}], "level_labels": LABELS, "before_heading": "Primary", "after_heading": "Recurrence"}, Printed())
     assert list(display["Primary"]) == ["HER2-zero", "HER2-low", "HER2-positive", "Total"]
     zero = display.iloc[0]
     assert zero["Recurrence: HER2-low"] == "3 (60.0)" and zero["Total"] == "5 (41.7)" and zero["Changed"] == "3 (60.0)"

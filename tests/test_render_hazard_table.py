@@ -7,7 +7,9 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT
-from her2cohort.render.layouts import LAYOUTS
+from her2cohort.numbers import Printed
+from her2cohort.render.tables import LAYOUTS
+from her2cohort.results import Results
 from her2cohort.stats.cox import cox_model
 from her2cohort.stats.table1 import baseline_table
 
@@ -39,7 +41,7 @@ SPEC = {
 
 def test_layout_rows_references_counts_and_p(tables):
     assert "hazard_ratios" in LAYOUTS
-    display, tidy = LAYOUTS["hazard_ratios"](tables.__getitem__, SPEC)
+    display, tidy = LAYOUTS["hazard_ratios"](Results.from_tables(tables), SPEC, Printed())
     assert list(display.columns) == ["Covariate", "n", "OS HR (95% CI)", "OS p", "OS (univariable) HR (95% CI)", "OS (univariable) p"]
     assert list(display["Covariate"]) == ["Sex", "  Male (reference)", "  Female", "Age (per year)"]
     assert list(display["n"]) == ["", "137", "90", ""]
@@ -58,11 +60,11 @@ def test_layout_rows_references_counts_and_p(tables):
 
 def test_a_missing_coefficient_or_model_is_an_error_naming_it(tables):
     bad = {**SPEC, "covariates": [{"label": "Sex", "variable": "female", "levels": [{"level": False}, {"level": "other"}], "models": {"OS": "multi", "OS (univariable)": "multi"}}]}
-    with pytest.raises(ValueError, match="analysis 'counts': 0 Total rows of 'female' at level 'other'"):
-        LAYOUTS["hazard_ratios"](tables.__getitem__, bad)
+    with pytest.raises(ValueError, match=r"no row of 'counts' has \{row_type: summary, variable: female, group: Total, level: other\}; its rows: .*level: False\}; .*level: True\}"):
+        LAYOUTS["hazard_ratios"](Results.from_tables(tables), bad, Printed())
     without_counts = {key: value for key, value in bad.items() if key != "counts_from"}
     with pytest.raises(ValueError, match="analysis 'multi': 0 coefficients of 'female' at level 'other'"):
-        LAYOUTS["hazard_ratios"](tables.__getitem__, without_counts)
+        LAYOUTS["hazard_ratios"](Results.from_tables(tables), without_counts, Printed())
     missing = {**SPEC, "covariates": [{**SPEC["covariates"][0], "models": {"OS": "multi"}}]}
     with pytest.raises(ValueError, match="no model for endpoint"):
-        LAYOUTS["hazard_ratios"](tables.__getitem__, missing)
+        LAYOUTS["hazard_ratios"](Results.from_tables(tables), missing, Printed())

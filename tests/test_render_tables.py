@@ -8,22 +8,20 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT
-from her2cohort.render.tables import (
-    baseline_table_display,
-    format_estimate_ci,
-    format_median_range,
-    format_n_percent,
-    format_p,
-    to_docx,
-    to_latex,
-    to_markdown,
-)
+from her2cohort.numbers import Printed
+from her2cohort.numbers import estimate_ci as format_estimate_ci
+from her2cohort.numbers import median_range as format_median_range
+from her2cohort.numbers import n_percent as format_n_percent
+from her2cohort.numbers import p_value as format_p
+from her2cohort.render.export import to_docx, to_latex, to_markdown
+from her2cohort.render.tables import LAYOUTS
+from her2cohort.results import Results
 from her2cohort.stats.table1 import baseline_table
 
 
 @pytest.mark.parametrize(
     ("p", "printed"),
-    [(0.0471, "0.047"), (0.0465, "0.046"), (0.00099, "< 0.001"), (0.001, "0.001"), (1.0, "1.000"), (0.2, "0.200"), (math.nan, "\u2013")],
+    [(0.0471, "0.047"), (0.0465, "0.047"), (0.00099, "< 0.001"), (0.001, "0.001"), (1.0, "1.000"), (0.2, "0.200"), (math.nan, "\u2013")],
 )
 def test_p_values_print_as_journals_print_them(p, printed):
     assert format_p(p) == printed
@@ -46,11 +44,11 @@ def test_counts_medians_and_intervals():
 def display() -> pd.DataFrame:
     data = pd.read_csv(ROOT / "tests" / "data" / "table1_patients.csv", keep_default_na=False, na_values=[""])
     tidy = baseline_table(data, [{"name": "age", "kind": "continuous"}, "sex", {"name": "metastatic_sites", "kind": "multi", "levels": ["liver", "lung"]}], "group", group_levels=["heterogeneous", "homogeneous"])
-    return baseline_table_display(tidy)
+    return LAYOUTS["baseline"](Results.from_tables({"t": tidy}), {"from": "t"}, Printed())[0]
 
 
 def test_display_layout(display):
-    assert list(display.columns) == ["Characteristic", "Level", "Total", "heterogeneous", "homogeneous", "p"]
+    assert list(display.columns) == ["Characteristic", "Level", "Total", "heterogeneous", "homogeneous", "p", "Test"]
     sex = display[display["Level"].isin(["female", "male"])]
     assert sex["p"].tolist()[1] == ""  # p once per categorical variable
     assert sex["p"].tolist()[0] == "0.773"  # R: chisq.test(correct = FALSE), tests/fixtures/r/table1
@@ -61,7 +59,7 @@ def test_display_layout(display):
 
 def test_markdown_and_latex(display):
     markdown = to_markdown(display)
-    assert markdown.splitlines()[1] == "|---|---|---|---|---|---|"
+    assert markdown.splitlines()[1] == "|" + "---|" * len(display.columns)
     assert len(markdown.splitlines()) == len(display) + 2
     latex = to_latex(pd.DataFrame({"a": ["5% & <0.001"], "b": ["x_y"]}), caption="T", label="tab:t")
     assert r"5\% \& $<$0.001 & x\_y \\" in latex
@@ -81,21 +79,19 @@ def test_word_document_is_readable_and_byte_stable(display, tmp_path):
 
 
 def test_estimates_layout_prints_a_median_not_reached_as_nr():
-    from her2cohort.render.layouts import LAYOUTS
 
     medians = pd.DataFrame([
         {"term": "median", "group": "homo", "estimate": math.nan, "conf_low": 20.5, "conf_high": math.nan, "p_value": math.nan, "method": "Kaplan-Meier"},
         {"term": "median", "group": "hetero", "estimate": 12.04, "conf_low": 8.1, "conf_high": 16.2, "p_value": math.nan, "method": "Kaplan-Meier"},
     ])
     spec = {"rows": [{"label": g, "from": "os_median", "row": {"group": g}, "decimals": 1} for g in ("homo", "hetero")]}
-    display, _ = LAYOUTS["estimates"](lambda name: medians, spec)
+    display, _ = LAYOUTS["estimates"](Results.from_tables({"os_median": medians}), spec, Printed())
     assert list(display["Estimate (95% CI)"]) == ["NR (20.5\u2013NR)", "12.0 (8.1\u201316.2)"]
 
 
 def test_estimates_layout_prints_a_follow_up_of_all_patients_with_its_range():
     # A median follow-up of all patients has no CI: "interval: range" prints its
     # range (min_time-max_time), never "16.2 (NR-NR)"; the tidy table names the limits.
-    from her2cohort.render.layouts import LAYOUTS
     from her2cohort.stats.kaplan_meier import median_follow_up
 
     data = pd.DataFrame({"time": [2.9, 10.0, 16.2, 20.0, 59.2], "event": [1, 1, 0, 1, 0]})
@@ -107,7 +103,7 @@ def test_estimates_layout_prints_a_follow_up_of_all_patients_with_its_range():
         {"label": "Median follow-up: observed time of all patients (range)", "from": "follow_up_all_patients", "decimals": 1, "p": False, "interval": "range"},
         {"label": "Median follow-up: reverse Kaplan-Meier (95% CI)", "from": "follow_up", "decimals": 1, "p": False},
     ]}
-    display, tidy = LAYOUTS["estimates"](tables.__getitem__, spec)
+    display, tidy = LAYOUTS["estimates"](Results.from_tables(tables), spec, Printed())
     assert display["Estimate (95% CI)"].iloc[0] == "16.2 (range 2.9\u201359.2)"
     assert "range" not in display["Estimate (95% CI)"].iloc[1]
     assert (tidy["range_low"].iloc[0], tidy["range_high"].iloc[0]) == (2.9, 59.2)

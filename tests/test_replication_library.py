@@ -10,7 +10,8 @@ import pytest
 
 from her2cohort.replication import audit, consistency_checks, load_mapping
 from her2cohort.replication.locations import fill, matches
-from her2cohort.replication.selectors import SelectionError, Tables, evaluate, select
+from her2cohort.replication.selectors import evaluate, select, tables as result_tables
+from her2cohort.results import SelectionError
 from her2cohort.replication.tolerance import agrees, check
 from her2cohort.thresholds import guideline_thresholds
 
@@ -37,7 +38,7 @@ def tables(tmp_path):
     pd.DataFrame({"variable": ["sex"], "row_type": ["test"], "p_value": [0.5]}).to_csv(stats / "table2--chisq.csv", index=False)
     pd.DataFrame({"term": ["x"], "estimate": [1.19], "conf_low": [0.63], "conf_high": [2.27], "p_value": [0.592], "std_error": [0.08]}).to_csv(stats / "cox.csv", index=False)
     flow = pd.DataFrame({"step": [0, 1], "label": ["registry", "analysed"], "n_remaining": [251, 48]})
-    return Tables(stats, flow=flow, guideline=guideline_thresholds("gastric_equivocal_recount"))
+    return result_tables(stats, flow=flow, guideline=guideline_thresholds("gastric_equivocal_recount"))
 
 
 def test_selectors_pick_one_cell_and_say_why_when_they_cannot(tables):
@@ -48,11 +49,13 @@ def test_selectors_pick_one_cell_and_say_why_when_they_cannot(tables):
     assert select(tables, {"from": "flow", "row": {"step": 0}, "value": "n_remaining"}) == 251
     assert select(tables, {"from": "guideline", "row": {"rule": "ish_positive"}, "value": "value"}) == 2.2
     assert select(tables, {"from": "table2", "row": {"variable": "sex", "row_type": "test"}, "value": "p_value", "variant": "chisq"}) == 0.5
-    with pytest.raises(SelectionError, match="2 rows of 'table2' match"):
+    with pytest.raises(SelectionError, match=r"2 rows of 'table2' have \{variable: sex, group: loss\}; add a column that tells them apart: \{level: male\}; \{level: female\}"):
         select(tables, {"from": "table2", "row": {"variable": "sex", "group": "loss"}, "value": "n"})
+    with pytest.raises(SelectionError, match=r"no row of 'table2' has \{variable: sex, level: 2\}; its rows: \{variable: sex, level: male\}; \{variable: sex, level: female\}; \{variable: ecog, level: True\}; \{variable: sex, level: NA\}"):
+        select(tables, {"from": "table2", "row": {"variable": "sex", "level": 2}, "value": "n"})
     with pytest.raises(SelectionError, match="no column 'nn'"):
         select(tables, {"from": "table2", "value": "nn"})
-    with pytest.raises(SelectionError, match="no result table 'missing'"):
+    with pytest.raises(SelectionError, match="no result 'missing': no analysis of that id"):
         select(tables, {"from": "missing", "value": "n"})
 
 

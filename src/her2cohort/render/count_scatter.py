@@ -27,7 +27,7 @@ import pandas as pd
 
 from her2cohort.render.charts import width_of
 from her2cohort.render.figures import PALETTE, STYLE
-from her2cohort.render.tables import format_estimate_ci, format_p
+from her2cohort.numbers import estimate_ci as format_estimate_ci, p_value as format_p
 
 
 def _spread(x: np.ndarray, y: np.ndarray, step: float) -> np.ndarray:

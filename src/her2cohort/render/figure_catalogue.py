@@ -34,7 +34,7 @@ from her2cohort.render.count_scatter import count_scatter
 from her2cohort.render.alluvial import alluvial
 from her2cohort.render.flow_diagram import flow
 from her2cohort.render.grouped_bar import grouped_bar
-from her2cohort.render.tables import format_estimate_ci, format_p
+from her2cohort.numbers import estimate_ci as format_estimate_ci, p_value as format_p
 
 
 @dataclass

@@ -19,8 +19,8 @@ import pandas as pd
 
 from her2cohort.render.charts import width_of
 from her2cohort.render.figures import ONE_COLUMN, PALETTE, STYLE
-from her2cohort.render.tables import format_p
-from her2cohort.replication.selectors import canonical
+from her2cohort.numbers import p_value as format_p
+from her2cohort.results import canonical
 
 
 def grouped_bar_figure(

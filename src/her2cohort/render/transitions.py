@@ -24,8 +24,8 @@ from matplotlib.patches import Patch
 
 from her2cohort.render.charts import width_of
 from her2cohort.render.figures import PALETTE, STYLE, TWO_COLUMNS
-from her2cohort.render.tables import format_p
-from her2cohort.replication.selectors import canonical
+from her2cohort.numbers import p_value as format_p
+from her2cohort.results import canonical
 
 DIRECTIONS = ("loss", "decrease", "same", "increase")
 DIRECTION_COLOURS = {"loss": PALETTE[1], "decrease": PALETTE[4], "same": "#BBBBBB", "increase": PALETTE[0]}

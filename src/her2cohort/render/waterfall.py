@@ -36,7 +36,7 @@ from matplotlib.patches import Patch
 
 from her2cohort.render.charts import width_of
 from her2cohort.render.figures import ONE_COLUMN, PALETTE, STYLE, TWO_COLUMNS
-from her2cohort.render.tables import format_p
+from her2cohort.numbers import p_value as format_p
 
 #: RECIST 1.1 (Eisenhauer et al., Eur J Cancer 2009): partial response is a decrease
 #: of >= 30% of the sum of target-lesion diameters, progression an increase of >= 20%.

@@ -36,7 +36,8 @@ from typing import Any, Mapping
 import pandas as pd
 
 from her2cohort.config import SCHEMA_DIR, load_yaml, schema_errors
-from her2cohort.replication.selectors import SelectionError, Tables, reproduce, select
+from her2cohort.replication.selectors import reproduce, select
+from her2cohort.results import Results, SelectionError
 from her2cohort.replication.shown_in import shown_in
 from her2cohort.replication.tolerance import NULL_VALUE, agrees, check, direction_conflict, shown_beside
 
@@ -129,7 +130,7 @@ def _sources(entry: Mapping) -> list[str]:
     return list(dict.fromkeys(selector["from"] for selector in selectors))
 
 
-def _investigation(tables: Tables, entry: Mapping, published_entry: Mapping, variants: Mapping[str, Mapping]) -> str:
+def _investigation(tables: Results, entry: Mapping, published_entry: Mapping, variants: Mapping[str, Mapping]) -> str:
     tried = []
     for variant in entry.get("investigate", []):
         try:
@@ -168,7 +169,7 @@ def ratio_groups(mapping: Mapping[str, Any], published: Mapping[str, Mapping]) -
     return {key: group for key, group in groups.items() if group.get("estimate", {}).get("kind") in NULL_VALUE}
 
 
-def _direction(entry: Mapping, groups: Mapping[tuple, Mapping[str, Mapping]], tables: Tables) -> str:
+def _direction(entry: Mapping, groups: Mapping[tuple, Mapping[str, Mapping]], tables: Results) -> str:
     key = _row_key(entry)
     if key not in groups:
         return ""
@@ -189,7 +190,7 @@ def judge(
     value: float,
     published: Mapping[str, Mapping],
     inconsistencies: Mapping[str, list[str]],
-    tables: Tables,
+    tables: Results,
     variants: Mapping[str, Mapping[str, Mapping]],
     ratios: Mapping[tuple, Mapping[str, Mapping]] | None = None,
     reasons: Mapping[str, str] | None = None,
@@ -225,7 +226,7 @@ def audit(
     study: str,
     published: Mapping[str, Any],
     mapping: Mapping[str, Any],
-    tables: Tables,
+    tables: Results,
     consistency: pd.DataFrame,
     variants: Mapping[str, Mapping[str, Mapping]] | None = None,
     outputs: Mapping[str, list] | None = None,

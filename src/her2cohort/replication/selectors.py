@@ -8,11 +8,11 @@ A selector names a table and a cell::
 
 ``from`` is an analysis id, ``flow`` (``clean/flow.csv``) or ``guideline``
 (the thresholds the study's HER2 classifier applies,
-:func:`her2cohort.classify.guideline_thresholds`). ``row`` keeps the rows whose
-columns equal the given values (compared as numbers when both are numbers,
-``true``/``false`` case-insensitively, text otherwise); exactly one row must
-remain unless ``aggregate`` (``sum``, ``min``, ``max``, ``count``) says how to
-combine several. ``scale`` multiplies (100 for a proportion printed as a
+:func:`her2cohort.thresholds.guideline_thresholds`), all read through
+:class:`her2cohort.results.Results`. ``row`` keeps the rows whose columns equal
+the given values by its one comparison rule (numbers as numbers, booleans
+case-insensitively, text otherwise); exactly one row must remain unless
+``aggregate`` (``sum``, ``min``, ``max``, ``count``) says how to combine several. ``scale`` multiplies (100 for a proportion printed as a
 percentage). ``parse: number`` takes the number out of text such as ``"> 212"``.
 ``variant`` reads the table of one of the analysis's declared variants
 (``stats/{id}--{variant}.csv``).
@@ -28,101 +28,57 @@ import ast
 import math
 import operator
 import re
-from dataclasses import dataclass
 from typing import Any, Mapping
 
 import pandas as pd
 
-
-class SelectionError(ValueError):
-    """A selector that does not pick exactly one value (names the selector)."""
-
-
-def canonical(value: Any) -> str:
-    """The form two cells are compared in: numbers as floats, booleans lower-case."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, bool):
-        return str(value).lower()
-    text = str(value).strip()
-    if text.lower() in ("true", "false"):
-        return text.lower()
-    try:
-        return repr(float(text))
-    except ValueError:
-        return text
+from her2cohort.numbers import is_missing
+from her2cohort.results import Results, SelectionError
 
 
-@dataclass
-class Tables:
-    """The result tables of one study, read on demand (all cells as text)."""
-
-    stats_dir: Any
-    flow: pd.DataFrame | None = None
-    guideline: pd.DataFrame | None = None
-
-    def __post_init__(self):
-        self._cache: dict[str, pd.DataFrame] = {}
-
-    def has_variant(self, name: str, variant: str) -> bool:
-        return (self.stats_dir / f"{name}--{variant}.csv").exists()
-
-    def get(self, name: str, variant: str | None = None) -> pd.DataFrame:
-        key = name if variant is None else f"{name}--{variant}"
-        if key not in self._cache:
-            if name == "flow" and self.flow is not None:
-                table = self.flow
-            elif name == "guideline" and self.guideline is not None:
-                table = self.guideline
-            else:
-                path = self.stats_dir / f"{key}.csv"
-                if not path.exists():
-                    raise SelectionError(f"no result table {key!r} (expected {path})")
-                table = pd.read_csv(path, dtype=str, keep_default_na=False)
-            self._cache[key] = table.astype(str)
-        return self._cache[key]
+def tables(stats_dir, flow: pd.DataFrame | None = None, guideline: pd.DataFrame | None = None) -> Results:
+    """A study's results for the audit: its analyses, the flow of patients and the guideline's thresholds."""
+    extra = {name: table for name, table in (("flow", flow), ("guideline", guideline)) if table is not None}
+    return Results(stats_dir, extra)
 
 
-def _number(text: str, parse: str | None) -> float:
-    if text in ("", "nan", "NaN", "NA"):
+def _number(value: Any, parse: str | None) -> float:
+    if is_missing(value) or (isinstance(value, str) and value.strip() in ("", "nan", "NaN")):
         return math.nan
+    if isinstance(value, (bool, int, float)) and not isinstance(value, str):
+        return float(value)
+    text = str(value)
     if parse == "number":
         found = re.search(r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?", text)
         if not found:
             raise SelectionError(f"no number in {text!r}")
         return float(found.group())
-    if text.lower() in ("true", "false"):
-        return float(text.lower() == "true")
+    if text.strip().lower() in ("true", "false"):
+        return float(text.strip().lower() == "true")
     try:
         return float(text)
     except ValueError:
         raise SelectionError(f"cell {text!r} is not a number (add parse: number to read the number in text)") from None
 
 
-def select(tables: Tables, selector: Mapping[str, Any]) -> float:
+def select(results: Results, selector: Mapping[str, Any]) -> float:
     """The number a selector points at (NaN where the table holds NA)."""
-    table = tables.get(selector["from"], selector.get("variant"))
-    rows = table
-    for column, wanted in (selector.get("row") or {}).items():
-        if column not in rows.columns:
-            raise SelectionError(f"table {selector['from']!r} has no column {column!r} (columns: {', '.join(table.columns)})")
-        rows = rows[rows[column].map(canonical) == canonical(wanted)]
+    name, variant, where = selector["from"], selector.get("variant"), selector.get("row") or {}
+    table = results.table(name, variant)
     column = selector["value"]
     if column not in table.columns:
-        raise SelectionError(f"table {selector['from']!r} has no column {column!r} (columns: {', '.join(table.columns)})")
+        raise SelectionError(f"table {name!r} has no column {column!r} (columns: {', '.join(table.columns)})")
     aggregate = selector.get("aggregate")
-    if aggregate == "count":
-        value = float(len(rows))
+    if aggregate is None:
+        value = _number(results.value(name, column, where, variant), selector.get("parse"))
     else:
-        values = [_number(v, selector.get("parse")) for v in rows[column]]
-        if aggregate is None:
-            if len(values) != 1:
-                raise SelectionError(f"{len(values)} rows of {selector['from']!r} match {dict(selector.get('row') or {})}; expected exactly one")
-            value = values[0]
-        elif not values:
-            raise SelectionError(f"no row of {selector['from']!r} matches {dict(selector.get('row') or {})}")
+        rows = results.rows(name, where, variant)
+        if aggregate == "count":
+            value = float(len(rows))
+        elif rows.empty:
+            raise SelectionError(f"no row of {name!r} matches {dict(where)}")
         else:
-            value = {"sum": sum, "min": min, "max": max}[aggregate](values)
+            value = {"sum": sum, "min": min, "max": max}[aggregate](_number(v, selector.get("parse")) for v in rows[column])
     return value * float(selector.get("scale", 1))
 
 
@@ -156,13 +112,13 @@ def evaluate(expression: str, names: Mapping[str, float]) -> float:
     return float(walk(ast.parse(expression, mode="eval")))
 
 
-def reproduce(tables: Tables, entry: Mapping[str, Any], variant: str | None = None) -> float:
+def reproduce(tables: Results, entry: Mapping[str, Any], variant: str | None = None) -> float:
     """The reproduced value of a mapping entry (a selector, or a computation over several)."""
 
     def one(selector: Mapping[str, Any]) -> float:
         # a variant re-runs one analysis with other parameters: it applies to
         # the selectors that read that analysis, the others stay as they are
-        if variant is not None and tables.has_variant(selector["from"], variant):
+        if variant is not None and tables.has(selector["from"], variant):
             selector = {**selector, "variant": variant}
         return select(tables, selector)
 

@@ -1,4 +1,4 @@
-"""The hazard-ratio table of a survival paper: covariates by rows, one HR (95% CI) and p column per endpoint.
+"""``hazard_ratios``: the hazard-ratio table of a survival paper: covariates by rows, one HR (95% CI) and p column per endpoint.
 
 Layout ``hazard_ratios`` (a table of config/studies/{study}.yaml), as
 multivariable and univariable Cox tables are printed (the gastric
@@ -29,14 +29,12 @@ statistic, the model's n and events, and the convention of the fit.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 import pandas as pd
 
-from her2cohort.render.tables import DASH, format_estimate_ci, format_p
-from her2cohort.replication.selectors import canonical
-
-Reader = Callable[[str], pd.DataFrame]
+from her2cohort.numbers import DASH, Printed, is_missing
+from her2cohort.results import Results, canonical, select_row
 
 REFERENCE = "1 (reference)"
 
@@ -57,18 +55,14 @@ def _coefficient(fit: pd.DataFrame, variable: str, level: Any, analysis: str) ->
     return chosen.iloc[0]
 
 
-def _count(read: Reader, source: str | None, variable: str, level: Any) -> float:
+def _count(results: Results, source: str | None, variable: str, level: Any) -> float:
     if source is None or level is None:
         return math.nan
-    table = read(source)
-    rows = table[(table["row_type"] == "summary") & (table["variable"] == variable) & (table["group"] == "Total")]
-    rows = rows[rows["level"].map(canonical) == canonical(level)]
-    if len(rows) != 1:
-        raise ValueError(f"analysis {source!r}: {len(rows)} Total rows of {variable!r} at level {level!r}")
-    return float(rows["n"].iloc[0])
+    where = {"row_type": "summary", "variable": variable, "group": "Total", "level": level}
+    return float(select_row(results.table(source), where, repr(source))["n"])
 
 
-def hazard_ratios(read: Reader, spec: Mapping) -> tuple[pd.DataFrame, pd.DataFrame]:
+def hazard_ratios(results: Results, spec: Mapping, printed: Printed) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Covariates by rows, HR (95% CI) and p per endpoint; see the module docstring."""
     endpoints = [e["label"] for e in spec["endpoints"]]
     decimals = int(spec.get("decimals", 2))
@@ -82,6 +76,13 @@ def hazard_ratios(read: Reader, spec: Mapping) -> tuple[pd.DataFrame, pd.DataFra
             row[f"{endpoint} p"] = ""
         return row
 
+    def ratio(record: pd.Series, analysis: str, row_number: int, endpoint: str) -> str:
+        return printed("estimate_ci", float(record["estimate"]), float(record["conf_low"]), float(record["conf_high"]), decimals=decimals,
+                       source=f"{analysis} / {{term: {record['term']}}}", where=f"row {row_number}, {endpoint} HR (95% CI)")
+
+    def p_text(record: pd.Series, analysis: str, row_number: int, endpoint: str) -> str:
+        return printed("p_value", float(record["p_value"]), decimals=p_decimals, source=f"{analysis} / {{term: {record['term']}}}", where=f"row {row_number}, {endpoint} p")
+
     for item in spec["covariates"]:
         variable, sources = item["variable"], item["models"]
         missing = [e for e in endpoints if e not in sources]
@@ -92,31 +93,32 @@ def hazard_ratios(read: Reader, spec: Mapping) -> tuple[pd.DataFrame, pd.DataFra
         if not levels:  # a numeric covariate: one row, the HR per unit
             row = blank(item["label"])
             for endpoint in endpoints:
-                record = _coefficient(read(sources[endpoint]), variable, None, sources[endpoint])
-                row[f"{endpoint} HR (95% CI)"] = format_estimate_ci(float(record["estimate"]), float(record["conf_low"]), float(record["conf_high"]), decimals)
-                row[f"{endpoint} p"] = format_p(float(record["p_value"]), p_decimals)
+                record = _coefficient(results.table(sources[endpoint]), variable, None, sources[endpoint])
+                row[f"{endpoint} HR (95% CI)"] = ratio(record, sources[endpoint], len(display) + 1, endpoint)
+                row[f"{endpoint} p"] = p_text(record, sources[endpoint], len(display) + 1, endpoint)
                 tidy.append(_tidy(item["label"], variable, None, None, False, math.nan, endpoint, sources[endpoint], record))
             display.append(row)
             continue
         reference, compared = levels[0], levels[1:]
         header = blank(item["label"])
+        header_number = len(display) + 1
         level_rows = []
         for position, level in enumerate(levels):
             label = str(level.get("label", level["level"]))
-            n = _count(read, counts_from, variable, level["level"])
-            row = blank(f"  {label}" + (" (reference)" if position == 0 else ""), "" if math.isnan(n) else f"{int(n)}")
+            row_number = header_number + 1 + position
+            n = _count(results, counts_from, variable, level["level"])
+            row = blank(f"  {label}" + (" (reference)" if position == 0 else ""), "" if math.isnan(n) else printed("count", n, source=f"{counts_from} / Total of {variable}: {level['level']}", where=f"row {row_number}, n"))
             for endpoint in endpoints:
                 if position == 0:
                     row[f"{endpoint} HR (95% CI)"] = REFERENCE
                     tidy.append({"characteristic": item["label"], "variable": variable, "level": level["level"], "level_label": label, "reference": True, "n": n, "endpoint": endpoint, "analysis": sources[endpoint], "estimate": 1.0})
                     continue
-                record = _coefficient(read(sources[endpoint]), variable, level["level"], sources[endpoint])
-                row[f"{endpoint} HR (95% CI)"] = format_estimate_ci(float(record["estimate"]), float(record["conf_low"]), float(record["conf_high"]), decimals)
-                p_text = format_p(float(record["p_value"]), p_decimals)
+                record = _coefficient(results.table(sources[endpoint]), variable, level["level"], sources[endpoint])
+                row[f"{endpoint} HR (95% CI)"] = ratio(record, sources[endpoint], row_number, endpoint)
                 if len(compared) == 1:
-                    header[f"{endpoint} p"] = p_text
+                    header[f"{endpoint} p"] = p_text(record, sources[endpoint], header_number, endpoint)
                 else:
-                    row[f"{endpoint} p"] = p_text
+                    row[f"{endpoint} p"] = p_text(record, sources[endpoint], row_number, endpoint)
                 tidy.append(_tidy(item["label"], variable, level["level"], label, False, n, endpoint, sources[endpoint], record, reference["level"]))
             level_rows.append(row)
         display += [header, *level_rows]
@@ -128,7 +130,7 @@ def hazard_ratios(read: Reader, spec: Mapping) -> tuple[pd.DataFrame, pd.DataFra
 def _tidy(characteristic, variable, level, label, reference, n, endpoint, analysis, record, reference_level=None) -> dict:
     def number(column: str) -> float:
         value = record.get(column)
-        return math.nan if value is None or pd.isna(value) else float(value)
+        return math.nan if is_missing(value) else float(value)
 
     return {
         "characteristic": characteristic, "variable": variable, "level": level, "level_label": label, "reference": reference,

@@ -1,24 +1,27 @@
-"""Table 1 with row percentages: each level's patients spread over the groups.
+"""``baseline_row_percent``: Table 1 with row percentages, each level's patients spread over the groups.
 
 Some papers print Table 1 "by group" with the percentage of the *row* in each
 group cell (of the 90 patients aged <= 50, 19 (21.1%) are HER2-zero, 41
 (45.6%) HER2-low, 30 (33.3%) HER2-positive) and the total column as counts
 only (Shi et al., BMC Cancer 2023, Table 1). The ``baseline`` layout prints
-column percentages; this layout (``baseline_row_percent``) takes the same
-``baseline_table`` analysis and prints, for each categorical level, n (% of
-the level's patients with a known group) in every group and the plain count
-in the total column. Continuous rows (median (range)) and the p column are as
-in ``baseline``. The tidy table carries ``percent`` as the row percentage,
-``denominator`` as the row total and ``percent_of = "row"``.
+column percentages; this layout takes the same ``baseline_table`` analysis
+and prints, for each categorical level, n (% of the level's patients with a
+known group) in every group and the plain count in the total column.
+Continuous rows (median (range)) and the p column are as in ``baseline``. The
+tidy table carries ``percent`` as the row percentage, ``denominator`` as the
+row total and ``percent_of = "row"``.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Callable, Mapping
+from typing import Mapping
 
 import pandas as pd
 
+from her2cohort.numbers import Printed
+from her2cohort.render.tables.baseline import baseline_from
+from her2cohort.results import Results
 from her2cohort.stats._result import TOTAL
 
 
@@ -40,17 +43,9 @@ def row_percentages(tidy: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def baseline_row_percent(read: Callable[[str], pd.DataFrame], spec: Mapping) -> tuple[pd.DataFrame, pd.DataFrame]:
+def baseline_row_percent(results: Results, spec: Mapping, printed: Printed) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``baseline`` layout with row percentages in the group columns and counts in the total column."""
-    from her2cohort.render.layouts import _label, baseline  # layouts registers this layout: import late
-
-    tidy = row_percentages(read(spec["from"]))
-    display, tidy_out = baseline(lambda _: tidy, spec)
-    total_heading = _label(spec.get("group_labels"), TOTAL)
-    if total_heading in display.columns:
-        categorical = display["Level"].astype(str) != ""
-        # "90 (100.0)" -> "90": the total column of a row-percentage table prints counts
-        display.loc[categorical, total_heading] = display.loc[categorical, total_heading].astype(str).str.split(" ", n=1).str[0]
-    if not tidy_out.empty:
-        tidy_out["percent_of"] = ["row" if (g != "test" and not pd.isna(level) and str(level) != "") else "" for g, level in zip(tidy_out["group"], tidy_out["level"])]
-    return display, tidy_out
+    display, tidy = baseline_from(row_percentages(results.table(spec["from"])), spec, printed, counts_only=TOTAL)
+    if not tidy.empty:
+        tidy["percent_of"] = ["row" if (g != "test" and not pd.isna(level) and str(level) != "") else "" for g, level in zip(tidy["group"], tidy["level"])]
+    return display, tidy

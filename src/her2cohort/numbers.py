@@ -1,0 +1,205 @@
+"""How every number is printed: one rounding rule and one format per kind of number.
+
+Every output prints numbers through this module: manuscript tables (all
+formats), figure labels, captions, the HTML report and the replication audit.
+Nothing else formats a number for a reader.
+
+The rounding rule: **half up on the decimal the value prints as** (its shortest
+round-trip representation, Python's ``repr``). 31.25 -> 31.3, 81.25 -> 81.3,
+2.675 -> 2.68, 0.0465 -> 0.047, 1.005 -> 1.01: a value is rounded as a reader
+of the full-precision CSV sees it, and as journals ask ("round 5 up"; the
+papers of this project print 35/112 = 31.25% as 31.3%). Rounding the exact
+binary value instead (what C's printf and R's ``sprintf``/``format`` do,
+after IEEE's round-half-even on exact ties) prints 31.2 for 31.25 and 2.67 for
+2.675, whose double lies just below the tie: a reader who sees 2.675 in the
+data and 2.67 in the table has reason to doubt the table. The replication
+audit compares printed numbers with the same rule, so a number the audit calls
+reproduced prints the same in every table.
+
+Formats: a number at fixed decimals; n (%); a p-value (three decimals,
+``< 0.001`` below); an estimate with its CI ("1.34 (0.70–2.55)"), a limit that
+is NA printed "NR" (not reached); an interval ("25–75", "-76.0 to -32.5" when a
+limit is negative); NA as an en dash.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+DASH = "\u2013"
+NOT_REACHED = "NR"
+
+
+def is_missing(value: Any) -> bool:
+    """None, NaN or pandas' NA."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)  # NaN and pd.NA compare unequal to themselves
+    except TypeError:  # pd.NA raises on bool()
+        return True
+
+
+def half_up(value: float, decimals: int) -> Decimal:
+    """``value`` rounded half up at ``decimals``, on the decimal it prints as (see the module docstring)."""
+    return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def number(value: Any, decimals: int = 1) -> str:
+    """A number at ``decimals`` places; NA as an en dash, infinity as ∞."""
+    if is_missing(value):
+        return DASH
+    value = float(value)
+    if math.isinf(value):
+        return "∞" if value > 0 else "-∞"
+    text = str(half_up(value, decimals))
+    return "0" + text[2:] if text.startswith("-0") and float(text) == 0 else text  # no "-0.0"
+
+
+def short(value: Any, decimals: int = 3) -> str:
+    """A number at up to ``decimals`` places without trailing zeros: 225, 37.5, 4.36
+    (a median H-score or ISH ratio beside a plot, a cutoff in a rule)."""
+    text = number(value, decimals)
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def count(value: Any) -> str:
+    """A count as an integer (46, not 46.0); NA as an en dash."""
+    return DASH if is_missing(value) else str(int(round(float(value))))
+
+
+def percent(value: Any, decimals: int = 1) -> str:
+    """A percentage without its sign, at ``decimals`` places: 31.3."""
+    return number(value, decimals)
+
+
+def n_percent(n: Any, pct: Any, decimals: int = 1) -> str:
+    """26 (76.5)"""
+    return f"{count(n)} ({percent(pct, decimals)})"
+
+
+def p_value(p: Any, decimals: int = 3) -> str:
+    """0.047; ``< 0.001`` below the last decimal; 1.000; NA as an en dash."""
+    if is_missing(p):
+        return DASH
+    floor = 10**-decimals
+    if float(p) < floor:
+        return f"< {floor:.{decimals}f}"
+    return number(p, decimals)
+
+
+def p_phrase(p: Any, prefix: str = "p", decimals: int = 3) -> str:
+    """``p = 0.047`` or ``p < 0.001``, for a legend or a label."""
+    text = p_value(p, decimals)
+    return f"{prefix} {text}" if text.startswith("<") else f"{prefix} = {text}"
+
+
+def interval(low: Any, high: Any, decimals: int) -> str:
+    """``25–75``; with a negative limit ``-76.0 to -32.5`` (a dash between minus signs misreads)."""
+    text_low, text_high = number(low, decimals), number(high, decimals)
+    negative = any(not is_missing(v) and float(v) < 0 for v in (low, high))
+    return f"{text_low} to {text_high}" if negative else f"{text_low}{DASH}{text_high}"
+
+
+def estimate_ci(estimate: Any, low: Any, high: Any, decimals: int = 2, na_estimate: str = DASH) -> str:
+    """1.34 (0.70–2.55); a limit that is NA prints NR (not reached).
+
+    An estimate that is NA prints ``na_estimate``: a dash alone (not computable:
+    its limits mean nothing either), or "NR" for a median survival time that is
+    not reached, with its limits ("NR (20.5–NR)", as the papers print it)."""
+
+    def limit(x: Any) -> str:
+        return NOT_REACHED if is_missing(x) else number(x, decimals)
+
+    if is_missing(estimate):
+        return DASH if na_estimate == DASH else f"{na_estimate} ({limit(low)}{DASH}{limit(high)})"
+    return f"{number(estimate, decimals)} ({limit(low)}{DASH}{limit(high)})"
+
+
+def median_range(median: Any, low: Any, high: Any, decimals: int = 0) -> str:
+    """57 (29–79)"""
+    return f"{number(median, decimals)} ({interval(low, high, decimals)})"
+
+
+def beside(value: Any, printed_decimals: int) -> str:
+    """A value printed beside a paper's number: a whole number as an integer where the
+    paper prints integers (46, not 46.0), anything else to one decimal beyond the
+    printed precision, enough to show which way it rounds."""
+    if is_missing(value):
+        return "NA"
+    if printed_decimals == 0 and math.isfinite(float(value)) and float(value).is_integer():
+        return str(int(value))
+    if math.isinf(float(value)):
+        return "inf" if float(value) > 0 else "-inf"
+    return str(half_up(value, printed_decimals + 1))
+
+
+#: The formats by name, as :class:`Printed` records them.
+FORMATS = {
+    "number": number,
+    "short": short,
+    "count": count,
+    "percent": percent,
+    "n_percent": n_percent,
+    "p_value": p_value,
+    "p_phrase": p_phrase,
+    "interval": interval,
+    "estimate_ci": estimate_ci,
+    "median_range": median_range,
+}
+
+
+class Printed:
+    """Formats numbers for one output and keeps a record of each: what was printed, from what.
+
+    ``printed("p_value", 0.0465)`` returns ``"0.047"`` and records the format,
+    the value(s) at full precision, the keyword arguments and, when given, the
+    ``source`` (``"analysis / {row} / column"``, or how the value was computed)
+    and ``where`` (the table cell or figure element). Outputs write the record
+    beside themselves (``{id}_numbers.csv``), so that a test can check that every
+    printed number is this module's formatting of its source value.
+    """
+
+    def __init__(self) -> None:
+        self.records: list[dict] = []
+
+    def __call__(self, kind: str, *values: Any, source: str = "", where: str = "", **options: Any) -> str:
+        text = FORMATS[kind](*values, **options)
+        self.records.append({"where": where, "kind": kind, "values": list(values), "options": dict(options), "source": source, "text": text})
+        return text
+
+    def frame(self):
+        """The record as a table: values and options as JSON (floats exact, NA as null)."""
+        import json
+
+        import pandas as pd
+
+        def plain(value: Any) -> Any:
+            if is_missing(value):
+                return None
+            if isinstance(value, bool) or isinstance(value, str):
+                return value
+            return float(value)
+
+        rows = [
+            {
+                "where": r["where"],
+                "kind": r["kind"],
+                "values": json.dumps([plain(v) for v in r["values"]]),
+                "options": json.dumps(r["options"], sort_keys=True),
+                "source": r["source"],
+                "text": r["text"],
+            }
+            for r in self.records
+        ]
+        return pd.DataFrame(rows, columns=["where", "kind", "values", "options", "source", "text"])
+
+
+def reprint(kind: str, values_json: str, options_json: str) -> str:
+    """Format a recorded number again (the check of :class:`Printed` records)."""
+    import json
+
+    values = [math.nan if v is None else v for v in json.loads(values_json)]
+    return FORMATS[kind](*values, **json.loads(options_json))

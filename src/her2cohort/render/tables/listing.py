@@ -1,0 +1,51 @@
+"""``listing``: the rows of one analysis, chosen columns with headings, decimals and value labels.
+
+A case report's lines of therapy; a molecular result. ``columns``: ``[{column,
+heading, decimals, scale, labels}]``; ``row`` restricts the rows;
+``transpose: true`` prints one row per column instead (a single-row result
+as "Quantity | Value").
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import pandas as pd
+
+from her2cohort.numbers import DASH, Printed, is_missing
+from her2cohort.results import Results, canonical
+
+
+def _cell(value: Any, column: Mapping, printed: Printed, source: str, where: str) -> str:
+    for key, text in (column.get("labels") or {}).items():
+        if canonical(key) == canonical(value):
+            return str(text)
+    if is_missing(value) or (isinstance(value, str) and value in ("", "nan")):
+        return DASH
+    if "decimals" in column:
+        return printed("number", float(value) * float(column.get("scale", 1)), decimals=int(column["decimals"]), source=source, where=where)
+    return str(value)
+
+
+def listing(results: Results, spec: Mapping, printed: Printed) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows of ``from`` (restricted by ``row``), the declared ``columns`` formatted."""
+    table = results.rows(spec["from"], spec.get("row"))
+    columns = spec["columns"]
+    unknown = [c["column"] for c in columns if c["column"] not in table.columns]
+    if unknown:
+        raise ValueError(f"analysis {spec['from']!r} has no column(s) {unknown}")
+    display = pd.DataFrame(
+        [
+            {
+                c.get("heading", c["column"]): _cell(record[c["column"]], c, printed, f"{spec['from']} row {i + 1} / {c['column']}", f"row {i + 1}, {c.get('heading', c['column'])}")
+                for c in columns
+            }
+            for i, record in enumerate(table.to_dict("records"))
+        ]
+    )
+    tidy = table[[c["column"] for c in columns]].reset_index(drop=True)
+    if spec.get("transpose"):
+        values = display.T.reset_index()
+        values.columns = ["Quantity"] + (["Value"] if len(display) == 1 else [f"Row {i + 1}" for i in range(len(display))])
+        display = values
+    return display, tidy
