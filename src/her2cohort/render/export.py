@@ -23,7 +23,7 @@ def to_markdown(table: pd.DataFrame) -> str:
 _LATEX_ESCAPES = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}", "<": r"$<$", ">": r"$>$", "\u2013": "--", "\u2264": r"$\leq$", "\u2265": r"$\geq$"}
 
 
-def _latex(text: str) -> str:
+def latex_escape(text: str) -> str:
     return "".join(_LATEX_ESCAPES.get(ch, ch) for ch in str(text))
 
 
@@ -32,11 +32,11 @@ def to_latex(table: pd.DataFrame, caption: str = "", label: str = "") -> str:
     columns = "l" * 2 + "r" * (len(table.columns) - 2)
     lines = [r"\begin{table}[ht]", r"\centering"]
     if caption:
-        lines.append(rf"\caption{{{_latex(caption)}}}")
+        lines.append(rf"\caption{{{latex_escape(caption)}}}")
     if label:
         lines.append(rf"\label{{{label}}}")
-    lines += [rf"\begin{{tabular}}{{{columns}}}", r"\toprule", " & ".join(_latex(c) for c in table.columns) + r" \\", r"\midrule"]
-    lines += [" & ".join(_latex(v) for v in row) + r" \\" for row in table.itertuples(index=False)]
+    lines += [rf"\begin{{tabular}}{{{columns}}}", r"\toprule", " & ".join(latex_escape(c) for c in table.columns) + r" \\", r"\midrule"]
+    lines += [" & ".join(latex_escape(v) for v in row) + r" \\" for row in table.itertuples(index=False)]
     lines += [r"\bottomrule", r"\end{tabular}", r"\end{table}"]
     return "\n".join(lines) + "\n"
 

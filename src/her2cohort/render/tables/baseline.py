@@ -28,8 +28,9 @@ def baseline(results: Results, spec: Mapping, printed: Printed) -> tuple[pd.Data
     return baseline_from(results.table(spec["from"]), spec, printed)
 
 
-def baseline_from(tidy: pd.DataFrame, spec: Mapping, printed: Printed, counts_only: Any = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The layout of a ``baseline_table`` frame; ``counts_only``: a group whose categorical cells print n alone."""
+def baseline_from(tidy: pd.DataFrame, spec: Mapping, printed: Printed, counts_only: Any = None, computed: str = "") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The layout of a ``baseline_table`` frame; ``counts_only``: a group whose categorical cells print n alone;
+    ``computed``: how the frame's cells were computed from the analysis, if they were (recorded with each number)."""
     options = spec.get("options", {})
     labels, level_labels, group_labels = spec.get("labels"), spec.get("level_labels", {}), spec.get("group_labels")
     decimals_of = options.get("decimals", {})
@@ -48,7 +49,7 @@ def baseline_from(tidy: pd.DataFrame, spec: Mapping, printed: Printed, counts_on
         for position, level in enumerate(levels):
             level_test = test[test["level"].astype(str) == str(level)] if kind == "multi" else test
             row = {"Characteristic": name if position == 0 else "", "Level": "" if level is None else label(level_labels.get(variable), level)}
-            source = f"{spec['from']} / {{variable: {variable}" + ("" if level is None else f", level: {level}") + "}"
+            source = ("computed from " if computed else "") + f"{spec['from']} / {{variable: {variable}" + ("" if level is None else f", level: {level}") + "}"
             for group in groups:
                 cell = block[(block["group"] == group) & (True if level is None else block["level"] == level)]
                 heading = label(group_labels, group)
@@ -57,7 +58,7 @@ def baseline_from(tidy: pd.DataFrame, spec: Mapping, printed: Printed, counts_on
                     row[heading] = DASH
                     continue
                 cell = cell.iloc[0]
-                at = dict(source=f"{source[:-1]}, group: {group}}}", where=where)
+                at = dict(source=f"{source[:-1]}, group: {group}}}" + (f" ({computed})" if computed else ""), where=where)
                 if kind == "continuous":
                     decimals = int(decimals_of.get(variable, options.get("continuous_decimals", 0)))
                     style = options.get("continuous", "median_range")

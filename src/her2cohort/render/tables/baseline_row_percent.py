@@ -45,7 +45,7 @@ def row_percentages(tidy: pd.DataFrame) -> pd.DataFrame:
 
 def baseline_row_percent(results: Results, spec: Mapping, printed: Printed) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``baseline`` layout with row percentages in the group columns and counts in the total column."""
-    display, tidy = baseline_from(row_percentages(results.table(spec["from"])), spec, printed, counts_only=TOTAL)
+    display, tidy = baseline_from(row_percentages(results.table(spec["from"])), spec, printed, counts_only=TOTAL, computed="row percentages")
     if not tidy.empty:
         tidy["percent_of"] = ["row" if (g != "test" and not pd.isna(level) and str(level) != "") else "" for g, level in zip(tidy["group"], tidy["level"])]
     return display, tidy

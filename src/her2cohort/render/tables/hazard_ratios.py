@@ -36,9 +36,6 @@ import pandas as pd
 from her2cohort.numbers import DASH, Printed, is_missing
 from her2cohort.results import Results, canonical, select_row
 
-REFERENCE = "1 (reference)"
-
-
 def _coefficient(fit: pd.DataFrame, variable: str, level: Any, analysis: str) -> pd.Series:
     """The coefficient row of ``variable`` at ``level`` (``None``: a numeric covariate)."""
     rows = fit[fit["row_kind"] == "coefficient"]
@@ -110,7 +107,7 @@ def hazard_ratios(results: Results, spec: Mapping, printed: Printed) -> tuple[pd
             row = blank(f"  {label}" + (" (reference)" if position == 0 else ""), "" if math.isnan(n) else printed("count", n, source=f"{counts_from} / Total of {variable}: {level['level']}", where=f"row {row_number}, n"))
             for endpoint in endpoints:
                 if position == 0:
-                    row[f"{endpoint} HR (95% CI)"] = REFERENCE
+                    row[f"{endpoint} HR (95% CI)"] = printed("short", 1.0, source="the reference level: HR 1 by definition", where=f"row {row_number}, {endpoint} HR (95% CI)") + " (reference)"
                     tidy.append({"characteristic": item["label"], "variable": variable, "level": level["level"], "level_label": label, "reference": True, "n": n, "endpoint": endpoint, "analysis": sources[endpoint], "estimate": 1.0})
                     continue
                 record = _coefficient(results.table(sources[endpoint]), variable, level["level"], sources[endpoint])

@@ -42,7 +42,7 @@ def shift_matrix(results: Results, spec: Mapping, printed: Printed) -> tuple[pd.
         headings = [f"{after_heading}: {label(labels, a)}" for a in afters]
 
         def cell(heading: str, n: int, of: int, computed: str) -> str:
-            return printed("n_percent", n, _share(n, of), source=f"{block['from']}: {computed}", where=f"row {len(rows) + 1}, {heading}")
+            return printed("n_percent", n, _share(n, of), source=f"computed from {block['from']}: {computed}", where=f"row {len(rows) + 1}, {heading}")
 
         for position, before in enumerate(befores):
             row_n = [cells.get((str(before), str(a)), 0) for a in afters]
@@ -60,7 +60,7 @@ def shift_matrix(results: Results, spec: Mapping, printed: Printed) -> tuple[pd.
         margin = {"Block": "", before_heading: "Total"}
         for heading, after in zip(headings, afters):
             margin[heading] = cell(heading, sum(cells.get((str(b), str(after)), 0) for b in befores), total, f"column {after}, % of the block")
-        margin["Total"] = printed("count", total, source=f"{block['from']}: all pairs", where=f"row {len(rows) + 1}, Total")
+        margin["Total"] = printed("count", total, source=f"computed from {block['from']}: all pairs", where=f"row {len(rows) + 1}, Total")
         margin["Changed"] = cell("Changed", changed_all, total, "off the diagonal, % of the block")
         rows.append(margin)
         tidy.append({"block": block["label"], "analysis": block["from"], "before": "discordant", "after": "", "n": changed_all,

@@ -1,0 +1,137 @@
+"""Every number the pipeline prints is her2cohort.numbers' formatting of its source value.
+
+Each table and figure writes ``{id}_numbers.csv``: every number it printed,
+the value(s) at full precision it was printed from, the format and where it
+went (:class:`her2cohort.numbers.Printed`). For every table and figure of
+every study this checks that
+
+* each recorded number reprints to exactly its text (one rounding rule, one
+  format per kind of number);
+* each recorded value read straight from a result is a value of that result
+  (``source`` names the analysis; computed values say so and are checked by
+  their format only);
+* nothing else prints a number: in every format of every table (Markdown,
+  LaTeX, Word, HTML) each value cell is the display cell, and a display cell's
+  digits all belong to recorded numbers; in every figure, every text drawn
+  (``{id}_texts.csv``) is recorded numbers, words of the figure's declaration
+  and of the data it draws, or a numeric axis scale.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import ROOT
+from her2cohort.numbers import reprint
+from her2cohort.render.export import latex_escape
+
+CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+STUDIES = {name: yaml.safe_load((ROOT / "config" / "studies" / f"{name}.yaml").read_text()) for name in CONFIG["studies"]}
+TABLES = [(s, t["id"]) for s, study in STUDIES.items() for t in study.get("tables", [])]
+FIGURES = [(s, f["id"]) for s, study in STUDIES.items() for f in study.get("figures", [])]
+DIGIT = re.compile(r"\d")
+#: Names with digits that are not numbers (McNemar's discordant cells).
+NAMES = ("n12", "n21")
+
+
+def _numbers(folder, item: str) -> pd.DataFrame:
+    return pd.read_csv(folder / f"{item}_numbers.csv", keep_default_na=False, dtype=str)
+
+
+def _strip(text: str, pieces) -> str:
+    for piece in sorted({p for p in pieces if p}, key=len, reverse=True):
+        text = text.replace(piece, " ")
+    return text
+
+
+def _reprints(numbers: pd.DataFrame) -> list[str]:
+    return [f"{r.where}: {r.text!r} is not {reprint(r.kind, r.values, r.options)!r}" for r in numbers.itertuples() if reprint(r.kind, r.values, r.options) != r.text]
+
+
+def _sourced(numbers: pd.DataFrame, stats) -> list[str]:
+    """Values recorded from a result that the result does not hold."""
+    wrong = []
+    for record in numbers.itertuples():
+        analysis = record.source.split(" / ")[0].split(":")[0].strip()
+        path = stats / f"{analysis}.csv"
+        if not record.source or " x " in record.source or "computed" in record.source or not path.exists():
+            continue
+        table = pd.read_csv(path, keep_default_na=False, na_values=[""], float_precision="round_trip")
+        held = set(table.select_dtypes("number").to_numpy().ravel().tolist())
+        for value in json.loads(record.values):
+            if isinstance(value, float) and value == value and value not in held:
+                wrong.append(f"{record.where}: {value!r} is not a value of {analysis}")
+    return wrong
+
+
+def _markdown_rows(text: str) -> list[list[str]]:
+    rows = [line for line in text.splitlines() if line.startswith("|")]
+    return [[cell.strip().replace("\\|", "|") for cell in re.split(r"(?<!\\)\|", row)[1:-1]] for row in rows[2:]]
+
+
+@pytest.mark.parametrize(("study", "table"), TABLES)
+def test_every_number_of_every_table_is_the_format_of_its_source(pipeline_run, study, table):
+    folder = pipeline_run / "results" / study / "tables"
+    numbers = _numbers(folder, table)
+    assert _reprints(numbers) == []
+    assert _sourced(numbers, pipeline_run / "results" / study / "stats") == []
+    display = _markdown_rows((folder / f"{table}.md").read_text(encoding="utf-8"))
+    header = [line for line in (folder / f"{table}.md").read_text(encoding="utf-8").splitlines() if line.startswith("|")][0]
+    columns = [c.strip() for c in header.strip("|").split("|")]
+    recorded = numbers.groupby("where")["text"].apply(list).to_dict()
+    value_columns = {w.split(", ", 1)[1] for w in recorded}
+    loose = []
+    for i, row in enumerate(display, start=1):
+        for column, cell in zip(columns, row):
+            if column in value_columns and DIGIT.search(_strip(cell, [*recorded.get(f"row {i}, {column}", []), *NAMES])):
+                loose.append(f"row {i}, {column}: {cell!r}")
+    assert loose == [], "digits no recorded number accounts for"
+    # the other formats print the same cells
+    from docx import Document
+
+    word = [[c.text.strip() for c in r.cells] for r in Document(str(folder / f"{table}.docx")).tables[0].rows][1:]
+    page = (folder / f"{table}.html").read_text(encoding="utf-8")
+    cells = [[html.unescape(c).strip() for c in re.findall(r"<td>(.*?)</td>", row)] for row in re.findall(r"<tr>(<td>.*?)</tr>", page)]
+    latex = (folder / f"{table}.tex").read_text(encoding="utf-8")
+    assert word == display and cells == display
+    assert all(" & ".join(latex_escape(c) for c in row) + r" \\" in latex for row in display)
+
+
+def _spec_words(spec) -> set[str]:
+    if isinstance(spec, dict):
+        return set().union(*(_spec_words(v) for v in spec.values()), {str(k) for k in spec}) if spec else set()
+    if isinstance(spec, list):
+        return set().union(*(_spec_words(v) for v in spec)) if spec else set()
+    return {str(spec)}
+
+
+def _is_scale(text: str) -> bool:
+    try:
+        float(text.replace("\u2212", "-").replace("%", ""))
+        return True
+    except ValueError:
+        return False
+
+
+@pytest.mark.parametrize(("study", "figure"), FIGURES)
+def test_every_number_drawn_in_every_figure_is_the_format_of_its_source(pipeline_run, study, figure):
+    folder = pipeline_run / "results" / study / "figures"
+    numbers = _numbers(folder, figure)
+    assert _reprints(numbers) == []
+    assert _sourced(numbers, pipeline_run / "results" / study / "stats") == []
+    spec = next(f for f in STUDIES[study]["figures"] if f["id"] == figure)
+    words = _spec_words(spec)
+    for data in folder.glob(f"{figure}_*.csv"):
+        if data.name not in (f"{figure}_numbers.csv", f"{figure}_texts.csv"):
+            frame = pd.read_csv(data, dtype=str, keep_default_na=False)
+            words |= set(frame.select_dtypes("object").to_numpy().ravel().tolist())
+    texts = pd.read_csv(folder / f"{figure}_texts.csv", dtype=str, keep_default_na=False)["text"]
+    pieces = set(numbers["text"]) | words
+    loose = [text for text in texts if not _is_scale(text.strip()) and DIGIT.search(_strip(text, pieces))]
+    assert loose == [], "texts with digits no recorded number or declared word accounts for"
