@@ -3,7 +3,8 @@
 Pure functions from data frames to data frames, organised by topic:
 
 - :mod:`her2cohort.rawdata`   the raw cohort format (data dictionary in code)
-- :mod:`her2cohort.cleaning`  validation, coercion, dates to months, exclusions
+- :mod:`her2cohort.cleaning`  validation, coercion, dates to months, exclusions (one module per step)
+- :mod:`her2cohort.guidelines` guideline names and ASCO/CAP release dates (cleaning and classify)
 - :mod:`her2cohort.classify`  HER2 scoring rules (IHC, ISH, status, heterogeneity, change)
 - :mod:`her2cohort.stats`     statistics that agree with R
 

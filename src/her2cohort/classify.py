@@ -16,22 +16,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+# The guideline names and the ASCO/CAP release labels live in her2cohort.guidelines
+# (cleaning writes the labels without importing the classifier); asco_cap_release
+# stays importable from here, beside ish_status, which reads its labels.
+from her2cohort.guidelines import GUIDELINES, asco_cap_release  # noqa: F401
+
 POSITIVE, NEGATIVE, EQUIVOCAL, INDETERMINATE = "positive", "negative", "equivocal", "indeterminate"
-
-#: ISH rules by guideline name (the study YAML's ``her2_guideline``).
-GUIDELINES = (
-    "gastric_equivocal_recount",
-    "gastric_consensus",
-    "asco_cap_2007",
-    "asco_cap_2013",
-    "asco_cap_2018",
-    "asco_cap_at_diagnosis",
-)
-
-#: ASCO/CAP breast guideline releases: a specimen collected on or after the date is
-#: scored by that release (Wolff 2007, JCO 25:118; 2013, JCO 31:3997 published
-#: 2013-10-07; 2018, JCO 36:2105 published 2018-05-30).
-ASCO_CAP_RELEASES = (("2007", None), ("2013", "2013-10-07"), ("2018", "2018-05-30"))
 
 
 def _series(values, index=None, dtype=None) -> pd.Series:
@@ -150,16 +140,6 @@ def ish_status_asco_cap_2007(ratio) -> pd.Series:
     """ASCO/CAP 2007: ratio > 2.2 positive, < 1.8 negative, 1.8-2.2 equivocal (Wolff et al., JCO 2007;25:118)."""
     ratio = _series(ratio, dtype="float64")
     return _select([ratio > 2.2, ratio < 1.8, ratio.notna()], [POSITIVE, NEGATIVE, EQUIVOCAL], ratio.index)
-
-
-def asco_cap_release(collection_dates) -> pd.Series:
-    """The ASCO/CAP release in force on each collection date ("2007", "2013", "2018"); NA without a date."""
-    dates = pd.to_datetime(_series(collection_dates))
-    out = pd.Series(pd.NA, index=dates.index, dtype="object")
-    for release, start in ASCO_CAP_RELEASES:
-        since = dates.notna() if start is None else dates >= pd.Timestamp(start)
-        out[since] = release
-    return out
 
 
 def ish_status(specimens: pd.DataFrame, guideline: str) -> pd.Series:

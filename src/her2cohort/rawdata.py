@@ -52,7 +52,7 @@ class ColumnSpec:
     ``date`` (ISO 8601 ``YYYY-MM-DD``), ``boolean``, ``categorical`` (one of
     ``levels``, synonyms allowed), ``multi`` (several of ``levels`` separated by
     ``;``), ``ihc_score`` (0, 1+, 2+, 3+ in the forms listed in
-    :func:`her2cohort.cleaning.parse_ihc_score`).
+    :func:`her2cohort.cleaning.cells.parse_ihc_score`).
     """
 
     name: str
