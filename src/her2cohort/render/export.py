@@ -24,6 +24,7 @@ _LATEX_ESCAPES = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{
 
 
 def latex_escape(text: str) -> str:
+    """Text as LaTeX prints it: special characters escaped, the en dash as --, < and > as math."""
     return "".join(_LATEX_ESCAPES.get(ch, ch) for ch in str(text))
 
 
