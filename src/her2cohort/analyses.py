@@ -129,10 +129,8 @@ def evaluate(frame: pd.DataFrame, expression: str):
     expression can name (those whose name occurs in its text).
 
     ``DataFrame.eval`` builds a Series of every column for each expression and
-    looks up the frame's dtypes once per column, quadratic in the number of
-    columns: with it, the 740 expressions of the gastric HER2-loss study on its
-    130-column analysis set made its analyses job 13 CPU-seconds instead of 4.
-    Backtick-quoted names (a column with a space) resolve as in
+    looks up the frame's dtypes once per column: quadratic in the number of
+    columns (benchmarks/README.md measures it). Backtick-quoted names (a column with a space) resolve as in
     ``DataFrame.eval``; the index is not a name here (no study uses it).
     """
     from pandas.core.computation.parsing import clean_column_name

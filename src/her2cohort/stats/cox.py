@@ -24,8 +24,8 @@ rather than lifelines or statsmodels:
 * It scales: risk-set sums are reverse cumulative sums over the data sorted by
   time within stratum, and Efron's correction is applied per death, so one
   iteration is O(n p^2) numpy work with no Python loop over patients
-  (10^6 patients x 3 covariates: ~3 s of CPU on a 2-core machine, ~1.5 s
-  with Breslow ties; concordance adds ~1.5 s and can be switched off).
+  (benchmarks/README.md has the times at 10^6 patients); the concordance,
+  O(n log^2 n), can be switched off.
 
 R conventions reproduced (and where Python's usual defaults differ):
 
