@@ -14,8 +14,8 @@ smk = snakemake  # noqa: F821 (injected by Snakemake)
 with user_errors(smk.log[0]):
     study = smk.params.study
     try:
-        published = load_published(smk.input.published)
-        mapping = load_mapping(smk.input.mapping, published)
+        published = load_published(smk.input.published, smk.input.published_schema)
+        mapping = load_mapping(smk.input.mapping, published, smk.input.mapping_schema)
     except ValueError as err:
         from her2cohort.errors import StudyConfigError
 

@@ -18,23 +18,6 @@ from pathlib import Path
 
 import yaml
 
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "config" / "schemas"
-
-
-#: The top-level keys of a study's YAML that each rule's script reads (the rule
-#: passes only these as its ``study`` param: Snakemake re-runs a job when its
-#: params change, so an edit re-runs only the rules that read the edited key).
-RULE_STUDY_KEYS = {
-    "clean": ("study", "variables", "ignore_columns", "identifier_columns", "index_date", "inclusion", "registry_label", "endpoints", "intervals", "her2_guideline"),
-    "classify": ("study", "her2_guideline", "comparison", "line_columns"),
-    "analyses": ("study", "analyses", "derive"),
-    "tables": ("study", "tables"),
-    "figures": ("study", "figures"),
-    "replication": ("study", "her2_guideline", "analyses"),  # the analyses' variants; the guideline's cutoffs
-}
-#: Keys no rule script reads: descriptive, or files the rules take as inputs.
-STUDY_KEYS_NOT_IN_PARAMS = ("title", "source", "software", "raw_dir", "published", "replication")
-
 
 def _key_path(error) -> str:
     # An unknown key is named in the message; the path is that of its parent.
@@ -119,8 +102,12 @@ def load_yaml(path: str | Path) -> dict:
     return data
 
 
-def load_study(path: str | Path, schema_dir: str | Path = SCHEMA_DIR, verified: str | Path | None = None) -> dict:
-    """Read and check config/studies/{study}.yaml; raise ValueError listing every problem.
+def load_study(path: str | Path, schema: str | Path, root: str | Path, verified: str | Path | None = None) -> dict:
+    """Read and check a study file (config/studies/{study}.yaml); raise ValueError listing every problem.
+
+    ``schema``: the study schema file (the project's config/schemas/study.schema.yaml).
+    ``root``: the project folder, which the study's ``raw_dir`` is relative to
+    (where Snakemake runs). The library knows no project layout: callers pass both.
 
     ``verified``: a folder of markers, one per study file whose analyses passed
     the parameter check, named by the SHA-256 of the file's bytes and of the
@@ -132,11 +119,11 @@ def load_study(path: str | Path, schema_dir: str | Path = SCHEMA_DIR, verified: 
     path = Path(path)
     raw = path.read_bytes() if path.is_file() else b""
     study = load_yaml(path)
-    problems = schema_errors(study, Path(schema_dir) / "study.schema.yaml", str(path))
+    problems = schema_errors(study, schema, str(path))
     if not problems and study["study"] != path.stem:
         problems.append(f"{path}: at key 'study': {study['study']!r} must equal the file name {path.stem!r}")
     if not problems:
-        problems += raw_dir_errors(study, str(path), Path(schema_dir).resolve().parents[1])
+        problems += raw_dir_errors(study, str(path), Path(root).resolve())
         problems += identifier_variable_errors(study, str(path))
     marker = _verified_marker(verified, raw) if verified is not None else None
     if not problems and study.get("analyses") and not (marker and marker.exists()):

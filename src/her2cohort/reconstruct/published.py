@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from her2cohort.config import SCHEMA_DIR, load_yaml, schema_errors
+from her2cohort.config import load_yaml, schema_errors
 
 
-def load_published(path: str | Path, schema_dir: str | Path = SCHEMA_DIR) -> dict:
-    """Read and check a published-number file; raise ValueError listing every problem."""
+def load_published(path: str | Path, schema: str | Path) -> dict:
+    """Read and check a published-number file against ``schema`` (the project's
+    config/schemas/published.schema.yaml); raise ValueError listing every problem."""
     path = Path(path)
     data = load_yaml(path)
-    problems = schema_errors(data, Path(schema_dir) / "published.schema.yaml", str(path))
+    problems = schema_errors(data, schema, str(path))
     if not problems:
         seen: dict[str, int] = {}
         for index, entry in enumerate(data["numbers"]):
