@@ -55,7 +55,7 @@ fmt: $(STAMP)
 # Rebuild the reconstructed cohorts data/raw/{study}/ from data/reconstruction/
 # and data/published/ (deterministic: byte-identical on re-run).
 cohorts: $(STAMP)
-	$(BIN)/python -m her2cohort.reconstruct
+	$(BIN)/python -m her2cohort.reconstruct --root .
 
 # Reference values from R (Debian: apt-get install r-base-core r-cran-survival
 # r-cran-proc r-cran-brglm2 r-cran-coin). The test suite reads the committed

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from her2cohort.io import read_table, user_errors, write_table
-from her2cohort.reconstruct.published import load_published
+from her2cohort.published import load_published
 from her2cohort.replication import audit, consistency_checks, load_mapping
 from her2cohort.replication.audit import same_quantity_groups
 from her2cohort.replication.selectors import tables as result_tables
@@ -14,8 +14,8 @@ smk = snakemake  # noqa: F821 (injected by Snakemake)
 with user_errors(smk.log[0]):
     study = smk.params.study
     try:
-        published = load_published(smk.input.published)
-        mapping = load_mapping(smk.input.mapping, published)
+        published = load_published(smk.input.published, smk.input.published_schema)
+        mapping = load_mapping(smk.input.mapping, published, smk.input.mapping_schema)
     except ValueError as err:
         from her2cohort.errors import StudyConfigError
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from her2cohort.config import load_study
+from her2cohort import config as config_io
 
 # Whole-pipeline scenarios of the robustness tests, started in the background
 # once collection ends (tests/pipeline_runs.py).
@@ -17,6 +17,32 @@ pytest_plugins = ["pipeline_runs"]
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_RAW = ROOT / "data" / "raw" / "example"
 EXAMPLE_STUDY = ROOT / "config" / "studies" / "example.yaml"
+#: The project's schemas (config/schemas/ is their only copy): the library is
+#: given them, as the workflow gives them, and knows no project layout.
+SCHEMAS = ROOT / "config" / "schemas"
+
+
+def load_study(path: str | Path, verified: str | Path | None = None) -> dict:
+    """A study file read as the workflow reads it: this project's schema, raw_dir relative to ROOT,
+    its analyses checked against the catalogue."""
+    from her2cohort import library_checksum
+    from her2cohort.analyses import analysis_problems
+
+    return config_io.load_study(path, SCHEMAS / "study.schema.yaml", ROOT, analysis_problems, verified=verified, library=library_checksum())
+
+
+def load_published(path: str | Path) -> dict:
+    """A published-number file checked against this project's schema."""
+    from her2cohort.published import load_published as load
+
+    return load(path, SCHEMAS / "published.schema.yaml")
+
+
+def load_mapping(path: str | Path, published: dict) -> dict:
+    """A replication mapping checked against this project's schema and its published file."""
+    from her2cohort.replication import load_mapping as load
+
+    return load(path, published, SCHEMAS / "replication.schema.yaml")
 
 
 @pytest.fixture

@@ -74,12 +74,13 @@ SMALL_STUDIES = ["example"]
 # ---------------------------------------------------------------------------
 
 
-def copy_project(target: Path, studies: list[str] | None = None) -> Path:
-    """A scratch copy of the project; ``studies`` replaces the list in config/config.yaml."""
+def copy_project(target: Path, studies: list[str] | None = None, leave_out: tuple[str, ...] = ()) -> Path:
+    """A scratch copy of the project; ``studies`` replaces the list in config/config.yaml;
+    ``leave_out`` names more top-level entries not to copy (``src``: the library's source)."""
     target.mkdir(parents=True, exist_ok=True)
     ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc")
     for source in sorted(ROOT.iterdir()):
-        if source.name in NOT_COPIED or source.name.endswith(".egg-info"):
+        if source.name in NOT_COPIED or source.name in leave_out or source.name.endswith(".egg-info"):
             continue
         if source.is_dir():
             shutil.copytree(source, target / source.name, ignore=ignore, symlinks=True)
@@ -106,11 +107,12 @@ class Run:
         return self.returncode == 0
 
 
-def _start(project: Path, args: tuple[str, ...], log: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
+def _start(project: Path, args: tuple[str, ...], log: Path, env: dict[str, str] | None = None, python: Path | None = None) -> subprocess.Popen:
     # A session of its own: the whole process group (Snakemake and its jobs) can be killed.
     handle = open(log, "w", encoding="utf-8")  # noqa: SIM115 (closed in _finish)
     environment = {**os.environ, **(env or {})}
-    process = subprocess.Popen([str(SNAKEMAKE), *args], cwd=project, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True, env=environment)
+    command = [str(python), "-m", "snakemake"] if python is not None else [str(SNAKEMAKE)]
+    process = subprocess.Popen([*command, *args], cwd=project, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True, env=environment)
     process.log_handle = handle  # type: ignore[attr-defined]
     REGISTRY.track(process)
     return process
@@ -128,12 +130,13 @@ def _finish(process: subprocess.Popen, args: tuple[str, ...], log: Path, timeout
     return Run(args, process.returncode, log.read_text(encoding="utf-8", errors="replace"))
 
 
-def snakemake(project: Path, *args: str, timeout: float = RUN_TIMEOUT, env: dict[str, str] | None = None) -> Run:
+def snakemake(project: Path, *args: str, timeout: float = RUN_TIMEOUT, env: dict[str, str] | None = None, python: Path | None = None) -> Run:
     """Run Snakemake in ``project`` with the default workflow profile and ``args`` (blocking);
-    ``env`` adds to the environment of Snakemake and its jobs."""
+    ``env`` adds to the environment of Snakemake and its jobs; ``python``: run Snakemake
+    (and so its jobs) with this interpreter instead of the project venv's."""
     full = (*PROFILE, *args)
     log = project / f".run-{time.monotonic_ns()}.out"
-    return _finish(_start(project, full, log, env), full, log, timeout)
+    return _finish(_start(project, full, log, env, python), full, log, timeout)
 
 
 def _kill_group(process: subprocess.Popen) -> None:

@@ -12,11 +12,9 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, load_published, load_study
 from her2cohort.classify import analysis_set, classify_specimens
 from her2cohort.cleaning import clean_cohort
-from her2cohort.config import load_study
-from her2cohort.reconstruct.published import load_published
 from her2cohort.replication.tolerance import round_half_up
 from her2cohort.stats.kaplan_meier import median_survival
 

@@ -8,11 +8,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import EXAMPLE_RAW, EXAMPLE_STUDY, ROOT
+from conftest import EXAMPLE_RAW, EXAMPLE_STUDY, ROOT, load_study
 from her2cohort.analyses import CATALOGUE, prepare, run_analysis
 from her2cohort.classify import analysis_set, classify_specimens
 from her2cohort.cleaning import clean_cohort
-from her2cohort.config import load_study
 from her2cohort.errors import StudyConfigError
 
 FIXTURES = ROOT / "tests" / "fixtures" / "r" / "example_cohort"

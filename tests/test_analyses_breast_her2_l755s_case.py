@@ -15,15 +15,13 @@ import math
 import pandas as pd
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, load_mapping, load_published
 from her2cohort.analyses import run_analysis, with_patient_columns
 from her2cohort.errors import StudyConfigError
-from her2cohort.reconstruct.published import load_published
 from her2cohort.render.figure_catalogue import FIGURES, Sources
 from her2cohort.numbers import Printed
 from her2cohort.render.tables import LAYOUTS
 from her2cohort.results import Results
-from her2cohort.replication import load_mapping
 from her2cohort.stats._result import StatisticsError
 from her2cohort.stats.timeline import treatment_timeline
 from recount import assert_printed, cleaned, published_by_location

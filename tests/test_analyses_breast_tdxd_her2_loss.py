@@ -13,15 +13,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, load_mapping, load_published
 from her2cohort.analyses import run_analysis
-from her2cohort.reconstruct.published import load_published
 from her2cohort.render.figure_catalogue import FIGURES, Sources
 from her2cohort.numbers import Printed
 from her2cohort.render.tables import LAYOUTS
 from her2cohort.results import Results
 from her2cohort.render.transitions import direction, transitions_figure
-from her2cohort.replication import load_mapping
 from recount import assert_printed, cleaned, published_by_location
 
 STUDY = "breast_tdxd_her2_loss"

@@ -7,10 +7,29 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import EXAMPLE_STUDY, ROOT
-from her2cohort.config import RULE_STUDY_KEYS, STUDY_KEYS_NOT_IN_PARAMS, load_study, schema_errors
+from conftest import EXAMPLE_STUDY, ROOT, SCHEMAS, load_study
+from her2cohort.config import schema_errors
 
-SCHEMAS = ROOT / "config" / "schemas"
+
+def workflow_constant(name: str, source: Path = ROOT / "workflow" / "rules" / "common.smk"):
+    """The literal value of a top-level ``name = ...`` of a workflow file: the
+    rule-to-keys table is the workflow's, not the library's, and a .smk file is
+    not a module to import. The statement is read line by line until it parses."""
+    import ast
+
+    lines = source.read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"{name} = "))
+    for end in range(start + 1, len(lines) + 1):
+        try:
+            statement = ast.parse("\n".join(lines[start:end]))
+        except SyntaxError:
+            continue
+        return ast.literal_eval(statement.body[0].value)
+    raise AssertionError(f"{source}: no literal {name}")
+
+
+RULE_STUDY_KEYS = workflow_constant("RULE_STUDY_KEYS")
+STUDY_KEYS_NOT_IN_PARAMS = workflow_constant("STUDY_KEYS_NOT_IN_PARAMS")
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "config" / "studies").glob("*.yaml")), ids=lambda p: p.stem)
@@ -84,6 +103,28 @@ def test_every_study_key_is_given_to_the_rules_that_read_it_or_to_none():
     assert not placed & set(STUDY_KEYS_NOT_IN_PARAMS)
 
 
+def test_the_rules_given_study_keys_are_those_of_the_table():
+    # every rule that takes the study as its param names a rule of the table, and the reverse
+    import re
+
+    text = "\n".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "workflow" / "rules").glob("*.smk")))
+    rules = dict(re.findall(r"^rule (\w+):\n(.*?)(?=^rule |\Z)", text, flags=re.MULTILINE | re.DOTALL))
+    given = {name for name, body in rules.items() if "study_config(" in body}
+    assert given == set(RULE_STUDY_KEYS)
+    for name in given:
+        assert f'study=study_config("{name}")' in rules[name]
+
+
+def test_the_library_knows_no_rule_and_no_project_folder():
+    # rule names are the workflow's; paths are the caller's (the package may sit in site-packages)
+    import re
+
+    for path in sorted((ROOT / "src" / "her2cohort").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        assert "RULE_STUDY_KEYS" not in text, path
+        assert not re.search(r"__file__\S*\.(parents\[|parent\.parent)", text), path  # out of the package
+
+
 @pytest.mark.parametrize("rule", sorted(RULE_STUDY_KEYS))
 def test_a_rule_script_reads_only_the_study_keys_of_its_params(rule):
     import re
@@ -94,13 +135,14 @@ def test_a_rule_script_reads_only_the_study_keys_of_its_params(rule):
 
 
 def test_analysis_check_is_skipped_for_a_file_already_verified_with_this_library(tmp_path):
+    from her2cohort import library_checksum
     from her2cohort.config import _verified_marker
 
     path = tmp_path / "example.yaml"
     path.write_bytes(EXAMPLE_STUDY.read_bytes().replace(b"raw_dir: data/raw/example", f"raw_dir: {ROOT / 'data/raw/example'}".encode()))
     verified = tmp_path / "verified"
     load_study(path, verified=verified)
-    marker = _verified_marker(verified, path.read_bytes())
+    marker = _verified_marker(verified, path.read_bytes(), library_checksum())
     assert marker.exists() and len(list(verified.iterdir())) == 1
     # an edit changes the name: the edited file is checked again (and fails here)
     study = yaml.safe_load(path.read_text())

@@ -25,11 +25,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT
+from conftest import ROOT, load_study
 from her2cohort.analyses import CATALOGUE, run_analysis
 from her2cohort.classify import analysis_set, classify_specimens
 from her2cohort.cleaning import clean_cohort
-from her2cohort.config import analysis_param_errors, load_study, load_yaml, schema_errors
+from her2cohort.config import analysis_param_errors, load_yaml, schema_errors
 from her2cohort.errors import CohortDataError, StudyConfigError
 from her2cohort.stats._result import StatisticsError
 from test_degenerate import PARAMS, SCENARIOS

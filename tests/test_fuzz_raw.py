@@ -33,10 +33,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT, read_rows, write_rows
+from conftest import ROOT, load_study, read_rows, write_rows
 from her2cohort.classify import analysis_set, classify_specimens
 from her2cohort.cleaning import clean_cohort, study_specs
-from her2cohort.config import load_study
 from her2cohort.errors import CohortDataError
 from her2cohort.rawdata import MISSING_MARKERS
 

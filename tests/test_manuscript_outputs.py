@@ -15,8 +15,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import ROOT
-from her2cohort.reconstruct.published import load_published
+from conftest import ROOT, load_published
 from her2cohort.replication.audit import COLUMNS, STATUSES, UNEXPLAINED
 
 CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())

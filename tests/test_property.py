@@ -15,10 +15,9 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import EXAMPLE_RAW, EXAMPLE_STUDY, read_rows, write_rows
+from conftest import EXAMPLE_RAW, EXAMPLE_STUDY, load_study, read_rows, write_rows
 from her2cohort.cleaning import clean_cohort
 from her2cohort.classify import analysis_set, classify_specimens
-from her2cohort.config import load_study
 from her2cohort.errors import CohortDataError
 
 STUDY = load_study(EXAMPLE_STUDY)

@@ -28,9 +28,8 @@ from functools import cache
 import pytest
 import yaml
 
-from conftest import ROOT
-from her2cohort.reconstruct.published import input_numbers, load_published
-from her2cohort.replication.audit import load_mapping
+from conftest import ROOT, load_mapping, load_published
+from her2cohort.reconstruct.published import input_numbers
 
 CLASSES = ("printed_counts", "patient_data", "reconstruction_input", "not_this_study")
 STUDIES = sorted(p.stem for p in (ROOT / "data" / "published").glob("*.yaml"))

@@ -13,11 +13,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, load_published
 from her2cohort.classify import h_score
 from her2cohort.reconstruct import load_spec, reconstruct
 from her2cohort.reconstruct.engine import ReconstructionError, anchored_values, build_cohort, calibrated_times, ihc_percentages, km_median, write_cohort
-from her2cohort.reconstruct.published import input_numbers, load_published
+from her2cohort.reconstruct.published import input_numbers
 
 PUBLISHED = sorted((ROOT / "data" / "published").glob("*.yaml"))
 SPECS = sorted(p.stem for p in (ROOT / "data" / "reconstruction").glob("*.yaml"))
@@ -39,16 +39,40 @@ def test_all_five_studies_have_a_published_file():
 
 @pytest.mark.parametrize("study", SPECS)
 def test_generator_rebuilds_the_committed_raw_files_byte_identically(study, tmp_path):
-    write_cohort(reconstruct(study), tmp_path)
+    write_cohort(reconstruct(study, ROOT), tmp_path)
     committed = ROOT / "data" / "raw" / study
     for path in tmp_path.iterdir():
         assert path.read_bytes() == (committed / path.name).read_bytes(), path.name
     assert {p.name for p in tmp_path.iterdir()} == {p.name for p in committed.glob("*.csv")}
 
 
+def test_command_line_rebuilds_the_cohort_of_the_project_given_by_root(tmp_path, monkeypatch):
+    # `python -m her2cohort.reconstruct --root PROJECT study`: every path from the
+    # project folder given (default: the current one), none from the package's location
+    from her2cohort.reconstruct import main
+
+    study = "breast_her2_l755s_case"
+    project = tmp_path / "project"
+    for relative in (f"data/reconstruction/{study}.yaml", f"data/published/{study}.yaml", "config/schemas/published.schema.yaml"):
+        (project / relative).parent.mkdir(parents=True, exist_ok=True)
+        (project / relative).write_bytes((ROOT / relative).read_bytes())
+    monkeypatch.chdir(tmp_path)
+    assert main(["--root", "project", study]) == 0
+    monkeypatch.chdir(project)
+    assert main([]) == 0  # the current folder, every spec
+    committed = ROOT / "data" / "raw" / study
+    written = project / "data" / "raw" / study
+    assert {p.name for p in written.iterdir()} == {p.name for p in committed.glob("*.csv")}
+    for path in written.iterdir():
+        assert path.read_bytes() == (committed / path.name).read_bytes(), path.name
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit):  # not a project folder: said, not a traceback
+        main([])
+
+
 @pytest.mark.parametrize("study", SPECS)
 def test_generator_never_reads_held_out_numbers(study):
-    spec = load_spec(study)
+    spec = load_spec(study, ROOT)
     published = load_published(ROOT / spec["published"])
     blind = copy.deepcopy(published)
     blind["numbers"] = [n for n in blind["numbers"] if n["basis"] == "input"]
@@ -56,7 +80,7 @@ def test_generator_never_reads_held_out_numbers(study):
     for entry in published["numbers"]:
         if entry["basis"] == "held_out":
             entry["value"] = -999.0
-    full, without = reconstruct(study, published=published), reconstruct(study, published=blind)
+    full, without = reconstruct(study, ROOT, published=published), reconstruct(study, ROOT, published=blind)
     for name in full:
         pd.testing.assert_frame_equal(full[name], without[name])
 

@@ -11,10 +11,9 @@ import numpy as np
 import pandas as pd
 from recount import assert_recounted, cleaned, km_median, pd_count, percent
 
-from conftest import ROOT
+from conftest import ROOT, load_published
 from her2cohort.classify import genetic_heterogeneity, h_score, ish_status_gastric_equivocal_recount
 from her2cohort.cleaning import clean_cohort
-from her2cohort.reconstruct.published import load_published
 
 STUDY = "gastric_her2_loss"
 

@@ -8,7 +8,8 @@ import math
 import pandas as pd
 import pytest
 
-from her2cohort.replication import audit, consistency_checks, load_mapping
+from conftest import load_mapping
+from her2cohort.replication import audit, consistency_checks
 from her2cohort.replication.locations import fill, matches
 from her2cohort.replication.selectors import evaluate, select, tables as result_tables
 from her2cohort.results import SelectionError

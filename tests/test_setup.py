@@ -56,6 +56,14 @@ def test_every_declared_dependency_is_in_the_lock_file_and_environment():
     assert names - set(environment_pins()) == set()
 
 
+def test_the_lock_pins_a_setuptools_that_builds_wheels_offline():
+    # tests/test_install.py builds the wheel without build isolation and without
+    # an index: setuptools >= 70.1 has bdist_wheel itself (no `wheel` package)
+    version = tuple(int(part) for part in lock_pins()["setuptools"].split(".")[:2])
+    assert version >= (70, 1)
+    assert "setuptools>=70.1" in tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]["requires"]
+
+
 def test_readme_quick_start_is_make_run_and_make_test():
     readme = (ROOT / "README.md").read_text()
     quick = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]

@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 import pandas as pd
 
+from her2cohort.config import analysis_param_errors
 from her2cohort.errors import StudyConfigError
 from her2cohort.stats import contingency, cox, kaplan_meier, logistic, logrank, molecular, paired_categorical, proportions, rank_tests, roc, table1
 from her2cohort.stats import timeline
@@ -105,6 +106,15 @@ def check_analyses(analyses: list[dict], where: str) -> list[str]:
                 which = f" variant {variant!r}" if variant else ""
                 problems.append(f"{label}:{which} params do not fit {analysis['type']}: {err}")
     return problems
+
+
+def analysis_problems(analyses: list[dict], where: str) -> list[str]:
+    """Every problem with a study's declared analyses: types and parameter names
+    (:func:`check_analyses`), then parameter values against the catalogue
+    functions' annotations (:func:`her2cohort.config.analysis_param_errors`).
+    Passed to :func:`her2cohort.config.load_study` by its callers."""
+    problems = check_analyses(analyses, where)
+    return problems or analysis_param_errors(analyses, CATALOGUE, where)
 
 
 def prepare(data: pd.DataFrame, derive: dict[str, str] | None, where: str | None, label: str) -> pd.DataFrame:

@@ -10,6 +10,7 @@ traceback; so is an analysis parameter of the wrong type, before any job runs.
 from __future__ import annotations
 
 import collections.abc
+from collections.abc import Callable
 import functools
 import inspect
 import types
@@ -17,23 +18,6 @@ import typing
 from pathlib import Path
 
 import yaml
-
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "config" / "schemas"
-
-
-#: The top-level keys of a study's YAML that each rule's script reads (the rule
-#: passes only these as its ``study`` param: Snakemake re-runs a job when its
-#: params change, so an edit re-runs only the rules that read the edited key).
-RULE_STUDY_KEYS = {
-    "clean": ("study", "variables", "ignore_columns", "identifier_columns", "index_date", "inclusion", "registry_label", "endpoints", "intervals", "her2_guideline"),
-    "classify": ("study", "her2_guideline", "comparison", "line_columns"),
-    "analyses": ("study", "analyses", "derive"),
-    "tables": ("study", "tables"),
-    "figures": ("study", "figures"),
-    "replication": ("study", "her2_guideline", "analyses"),  # the analyses' variants; the guideline's cutoffs
-}
-#: Keys no rule script reads: descriptive, or files the rules take as inputs.
-STUDY_KEYS_NOT_IN_PARAMS = ("title", "source", "software", "raw_dir", "published", "replication")
 
 
 def _key_path(error) -> str:
@@ -119,32 +103,42 @@ def load_yaml(path: str | Path) -> dict:
     return data
 
 
-def load_study(path: str | Path, schema_dir: str | Path = SCHEMA_DIR, verified: str | Path | None = None) -> dict:
-    """Read and check config/studies/{study}.yaml; raise ValueError listing every problem.
+def load_study(
+    path: str | Path,
+    schema: str | Path,
+    root: str | Path,
+    analyses_check: Callable[[list, str], list[str]] | None = None,
+    verified: str | Path | None = None,
+    library: str = "",
+) -> dict:
+    """Read and check a study file (config/studies/{study}.yaml); raise ValueError listing every problem.
 
-    ``verified``: a folder of markers, one per study file whose analyses passed
-    the parameter check, named by the SHA-256 of the file's bytes and of the
-    library's source (:func:`her2cohort.library_checksum`). The check imports
-    every statistics module (scipy, statsmodels, lifelines: two seconds); with
-    a marker it is skipped, so a dry run of an unchanged study stays fast. Any
-    edit to the file or to the library changes the name, so the check runs.
+    ``schema``: the study schema file (the project's config/schemas/study.schema.yaml).
+    ``root``: the project folder, which the study's ``raw_dir`` is relative to
+    (where Snakemake runs). The library knows no project layout: callers pass both.
+
+    ``analyses_check``: ``(analyses, where) -> problems``, the check of the
+    declared analyses against the catalogue
+    (:func:`her2cohort.analyses.analysis_problems`); the caller passes it, as
+    this module sits below the analyses. ``verified``: a folder of markers, one
+    per study file whose analyses passed that check with this ``library``
+    (its checksum), named by the SHA-256 of both: the check imports every
+    statistics module, so with a marker it is skipped and a dry run of an
+    unchanged study stays fast. Any edit to the file or to the library changes
+    the name, so the check runs.
     """
     path = Path(path)
     raw = path.read_bytes() if path.is_file() else b""
     study = load_yaml(path)
-    problems = schema_errors(study, Path(schema_dir) / "study.schema.yaml", str(path))
+    problems = schema_errors(study, schema, str(path))
     if not problems and study["study"] != path.stem:
         problems.append(f"{path}: at key 'study': {study['study']!r} must equal the file name {path.stem!r}")
     if not problems:
-        problems += raw_dir_errors(study, str(path), Path(schema_dir).resolve().parents[1])
+        problems += raw_dir_errors(study, str(path), Path(root).resolve())
         problems += identifier_variable_errors(study, str(path))
-    marker = _verified_marker(verified, raw) if verified is not None else None
-    if not problems and study.get("analyses") and not (marker and marker.exists()):
-        from her2cohort.analyses import CATALOGUE, check_analyses  # imports the statistics: only when needed
-
-        problems += check_analyses(study["analyses"], str(path))
-        if not problems:
-            problems += analysis_param_errors(study["analyses"], CATALOGUE, str(path))
+    marker = _verified_marker(verified, raw, library) if verified is not None else None
+    if not problems and analyses_check is not None and study.get("analyses") and not (marker and marker.exists()):
+        problems += analyses_check(study["analyses"], str(path))
         if not problems and marker is not None:
             try:
                 marker.parent.mkdir(parents=True, exist_ok=True)
@@ -156,12 +150,10 @@ def load_study(path: str | Path, schema_dir: str | Path = SCHEMA_DIR, verified: 
     return study
 
 
-def _verified_marker(folder: str | Path, study_bytes: bytes) -> Path:
+def _verified_marker(folder: str | Path, study_bytes: bytes, library: str) -> Path:
     import hashlib
 
-    from her2cohort import library_checksum
-
-    digest = hashlib.sha256(study_bytes + library_checksum().encode()).hexdigest()
+    digest = hashlib.sha256(study_bytes + library.encode()).hexdigest()
     return Path(folder) / digest
 
 

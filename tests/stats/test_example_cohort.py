@@ -12,9 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import EXAMPLE_RAW, EXAMPLE_STUDY
+from conftest import EXAMPLE_RAW, EXAMPLE_STUDY, load_study
 from her2cohort.cleaning import clean_cohort
-from her2cohort.config import load_study
 from her2cohort.stats.cox import cox_model
 from her2cohort.stats.kaplan_meier import median_survival
 from her2cohort.stats.logrank import logrank_test

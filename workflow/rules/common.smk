@@ -9,29 +9,46 @@ from her2cohort import config as config_io
 from her2cohort import library_checksum
 from her2cohort.placement import declarations as where_shown
 
+# The project folder (the Snakefile's) and its schemas: the library is given
+# these paths, it never derives them from where it is installed.
+PROJECT = Path(workflow.basedir)
+SCHEMAS = PROJECT / "config" / "schemas"
+
 
 def check_config(config):
     """Check config/config.yaml against its schema; every error names the key."""
-    schema = Path(workflow.basedir) / "config" / "schemas" / "config.schema.yaml"
+    schema = SCHEMAS / "config.schema.yaml"
     problems = config_io.schema_errors(config, schema, "config/config.yaml")
     if problems:
         raise WorkflowError("\n".join(problems))
     validate(config, str(schema))
 
 
+def check_analyses(analyses, where):
+    """The declared analyses against the catalogue (imports the statistics: called only
+    when a study file or the library changed, see load_study's verified markers)."""
+    from her2cohort.analyses import analysis_problems
+
+    return analysis_problems(analyses, where)
+
+
 def load_study(name):
     """Read and check config/studies/{name}.yaml; errors name the file and the key."""
-    path = Path(workflow.basedir) / "config" / "studies" / f"{name}.yaml"
+    path = PROJECT / "config" / "studies" / f"{name}.yaml"
     if not path.exists():
         raise WorkflowError(
             f"config/config.yaml lists study {name!r} but {path} does not exist"
         )
-    schemas = Path(workflow.basedir) / "config" / "schemas"
     try:
         # analyses that passed their parameter check with this library are not
         # checked again (the check imports the statistics: seconds of each dry run)
         study = config_io.load_study(
-            path, schemas, verified=Path(".snakemake/her2cohort/verified")
+            path,
+            SCHEMAS / "study.schema.yaml",
+            root=PROJECT,
+            analyses_check=check_analyses,
+            verified=Path(".snakemake/her2cohort/verified"),
+            library=library_checksum(),
         )
     except ValueError as err:
         raise WorkflowError(str(err))
@@ -101,13 +118,49 @@ def code_revision():
 CODE_REVISION = code_revision()
 
 
+# The top-level keys of a study's YAML that each rule's script reads (the rule
+# passes only these as its `study` param: Snakemake re-runs a job when its
+# params change, so an edit re-runs only the rules that read the edited key).
+# tests/test_config.py checks that every key of config/schemas/study.schema.yaml
+# is here or in STUDY_KEYS_NOT_IN_PARAMS, and that each script reads only its keys.
+RULE_STUDY_KEYS = {
+    "clean": (
+        "study",
+        "variables",
+        "ignore_columns",
+        "identifier_columns",
+        "index_date",
+        "inclusion",
+        "registry_label",
+        "endpoints",
+        "intervals",
+        "her2_guideline",
+    ),
+    "classify": ("study", "her2_guideline", "comparison", "line_columns"),
+    "analyses": ("study", "analyses", "derive"),
+    "tables": ("study", "tables"),
+    "figures": ("study", "figures"),
+    # the analyses' variants; the guideline's cutoffs
+    "replication": ("study", "her2_guideline", "analyses"),
+}
+# Keys that no script reads (descriptive, or files the rules take as inputs).
+STUDY_KEYS_NOT_IN_PARAMS = (
+    "title",
+    "source",
+    "software",
+    "raw_dir",
+    "published",
+    "replication",
+)
+
+
 def study_config(rule):
     """The `study` param of `rule`: only the study's keys that the rule reads
-    (her2cohort.config.RULE_STUDY_KEYS), so that an edit re-runs only the rules
-    it concerns: a figure's colour re-runs that study's figures, not its cleaning."""
+    (RULE_STUDY_KEYS), so that an edit re-runs only the rules it concerns: a
+    figure's colour re-runs that study's figures, not its cleaning."""
 
     def keys_of_rule(wildcards):
         study = STUDIES[wildcards.study]
-        return {k: study[k] for k in config_io.RULE_STUDY_KEYS[rule] if k in study}
+        return {k: study[k] for k in RULE_STUDY_KEYS[rule] if k in study}
 
     return keys_of_rule

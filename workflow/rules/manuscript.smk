@@ -65,6 +65,8 @@ rule replication:
         flow="results/{study}/clean/flow.csv",
         published=lambda wildcards: STUDIES[wildcards.study]["published"],
         mapping=lambda wildcards: STUDIES[wildcards.study]["replication"],
+        published_schema="config/schemas/published.schema.yaml",
+        mapping_schema="config/schemas/replication.schema.yaml",
     output:
         replication=report(
             "results/{study}/replication.csv",

@@ -35,7 +35,7 @@ from typing import Any, Mapping
 
 import pandas as pd
 
-from her2cohort.config import SCHEMA_DIR, load_yaml, schema_errors
+from her2cohort.config import load_yaml, schema_errors
 from her2cohort.replication.selectors import reproduce, select
 from her2cohort.results import Results, SelectionError
 from her2cohort.replication.shown_in import shown_in
@@ -55,8 +55,10 @@ def _locations(entry: Mapping) -> list[str]:
     return [at] if isinstance(at, str) else list(at)
 
 
-def load_mapping(path: str | Path, published: Mapping[str, Any], schema_dir: str | Path = SCHEMA_DIR) -> dict:
+def load_mapping(path: str | Path, published: Mapping[str, Any], schema: str | Path) -> dict:
     """Read and check a replication mapping against its schema and its published file.
+
+    ``schema``: the mapping schema file (the project's config/schemas/replication.schema.yaml).
 
     Every published location must appear in exactly one entry, and every
     location an entry names must be published; a ``tolerance`` needs a ``why``.
@@ -64,7 +66,7 @@ def load_mapping(path: str | Path, published: Mapping[str, Any], schema_dir: str
     """
     path = Path(path)
     mapping = load_yaml(path)
-    problems = schema_errors(mapping, Path(schema_dir) / "replication.schema.yaml", str(path))
+    problems = schema_errors(mapping, schema, str(path))
     if problems:
         raise ValueError("\n".join(problems))
     printed = {entry["location"] for entry in published["numbers"]}
