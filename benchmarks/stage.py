@@ -114,7 +114,9 @@ def figures(args, timings):
 
     from her2cohort.analyses import prepare
     from her2cohort.io import read_table
-    from her2cohort.render.figures import km_figure, save_figure
+    from her2cohort.numbers import Printed
+    from her2cohort.render.figures.km import km_figure
+    from her2cohort.render.style import save_figure
     from her2cohort.stats.kaplan_meier import kaplan_meier, numbers_at_risk
 
     study = _study(args.study, args.cohort)
@@ -131,7 +133,7 @@ def figures(args, timings):
     at_risk = numbers_at_risk(fit, ticks)
     timings["fit_s"] = time.perf_counter() - start
     start = time.perf_counter()
-    figure = km_figure(fit, at_risk, xlabel="Months since start of first-line treatment", ylabel="Overall survival")
+    figure = km_figure(fit, at_risk, Printed(), xlabel="Months since start of first-line treatment", ylabel="Overall survival")
     save_figure(figure, args.work / "figures" / "km_os")
     timings["work_s"] = timings["fit_s"] + time.perf_counter() - start
     timings["rows"] = len(frame)

@@ -44,6 +44,7 @@ from __future__ import annotations
 import base64
 import binascii
 import csv
+import json
 import os
 import shutil
 import signal
@@ -194,13 +195,29 @@ def _numeric_cells_agree(a: bytes, b: bytes, rel: float) -> str:
         for cell_a, cell_b in zip(row_a, row_b):
             if cell_a == cell_b:
                 continue
-            try:
-                x, y = float(cell_a), float(cell_b)
-            except ValueError:
+            numbers = _numbers_in(cell_a), _numbers_in(cell_b)
+            if None in numbers or len(numbers[0]) != len(numbers[1]):
                 return f" (line {line}: {cell_a!r} vs {cell_b!r})"
-            if not abs(x - y) <= rel * max(abs(x), abs(y)):
-                return f" (line {line}: {cell_a} vs {cell_b}, beyond {rel:g} relative)"
+            for x, y in zip(*numbers):
+                if (x is None) != (y is None) or (x is not None and not abs(x - y) <= rel * max(abs(x), abs(y))):
+                    return f" (line {line}: {cell_a} vs {cell_b}, beyond {rel:g} relative)"
     return ""
+
+
+def _numbers_in(cell: str) -> list | None:
+    """The numbers of a cell: a number, or a JSON list of numbers and nulls (the full-precision
+    ``values`` a ``{id}_numbers.csv`` records beside each printed number); None for text."""
+    try:
+        return [float(cell)]
+    except ValueError:
+        pass
+    try:
+        values = json.loads(cell)
+    except ValueError:
+        return None
+    if isinstance(values, list) and all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in values):
+        return [None if v is None else float(v) for v in values]
+    return None
 
 
 def printed_differences(expected: dict[str, bytes], actual: dict[str, bytes], rel: float = 1e-9) -> list[str]:

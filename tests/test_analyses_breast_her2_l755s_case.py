@@ -18,7 +18,8 @@ import pytest
 from conftest import ROOT, load_mapping, load_published
 from her2cohort.analyses import run_analysis, with_patient_columns
 from her2cohort.errors import StudyConfigError
-from her2cohort.render.figure_catalogue import FIGURES, Sources
+from her2cohort.render.figures import FIGURES
+from her2cohort.render.figures.sources import Sources
 from her2cohort.numbers import Printed
 from her2cohort.render.tables import LAYOUTS
 from her2cohort.results import Results
@@ -183,8 +184,8 @@ def test_clonality_listing_transposes_one_row(study):
 def test_swimmer_draws_every_line_and_the_declared_references(study):
     config, results = study
     spec = next(f for f in config["figures"] if f["id"] == "figure1_treatment_course")
-    sources = Sources(read=lambda name: results[name], analysis_set=pd.DataFrame())
-    figure, drawn = FIGURES["swimmer"](sources, spec)
+    sources = Sources(results=Results.from_tables(results), analysis_set=pd.DataFrame())
+    figure, drawn = FIGURES["swimmer"](sources, spec, Printed())
     axis = figure.axes[0]
     timeline = results["treatment_timeline"]
     assert len(axis.patches) == len(timeline)
@@ -198,9 +199,9 @@ def test_swimmer_draws_every_line_and_the_declared_references(study):
 
 def test_a_reference_to_a_missing_line_is_refused(study):
     _, results = study
-    sources = Sources(read=lambda name: results[name], analysis_set=pd.DataFrame())
+    sources = Sources(results=Results.from_tables(results), analysis_set=pd.DataFrame())
     with pytest.raises(ValueError, match="no treatment line 9"):
-        FIGURES["swimmer"](sources, {"from": "treatment_timeline", "references": [{"line": 9, "months": 5.0, "label": "trial"}]})
+        FIGURES["swimmer"](sources, {"from": "treatment_timeline", "references": [{"line": 9, "months": 5.0, "label": "trial"}]}, Printed())
 
 
 def test_replication_mapping_covers_every_published_number():

@@ -15,11 +15,12 @@ import pytest
 
 from conftest import ROOT, load_mapping, load_published
 from her2cohort.analyses import run_analysis
-from her2cohort.render.figure_catalogue import FIGURES, Sources
-from her2cohort.numbers import Printed
+from her2cohort.render.figures import FIGURES
+from her2cohort.render.figures.sources import Sources
+from her2cohort.numbers import Printed, percent
 from her2cohort.render.tables import LAYOUTS
 from her2cohort.results import Results
-from her2cohort.render.transitions import direction, transitions_figure
+from her2cohort.render.figures.transitions import direction, transitions_figure
 from recount import assert_printed, cleaned, published_by_location
 
 STUDY = "breast_tdxd_her2_loss"
@@ -136,8 +137,8 @@ def test_transition_directions_follow_the_level_order():
 def test_transitions_figure_draws_the_shift_table(study):
     config, results = study
     spec = next(f for f in config["figures"] if f["id"] == "figure_ihc_transitions")
-    sources = Sources(read=lambda name: results[name], analysis_set=pd.DataFrame())
-    figure, drawn = FIGURES["transitions"](sources, spec)
+    sources = Sources(results=Results.from_tables(results), analysis_set=pd.DataFrame())
+    figure, drawn = FIGURES["transitions"](sources, spec, Printed())
     shift = drawn["shift"]
     assert shift["n"].tolist() == results["ihc_shift"]["n"].tolist()
     heatmap, alluvial = figure.axes
@@ -151,12 +152,19 @@ def test_transitions_figure_draws_the_shift_table(study):
     assert f"Decrease ({int(counted['decrease'])})" in legend
     footer = figure.texts[0].get_text()
     assert footer.startswith("Wilcoxon signed-rank: p ")
+    # the alluvial figure type's panel: each node labelled with its level, n and % of the patients
+    nodes = [t.get_text() for t in alluvial.texts]
+    total = shift["n"].sum()
+    for level, name in spec["level_labels"].items():
+        for side in ("before", "after"):
+            n = shift.loc[shift[side] == level, "n"].sum()
+            assert f"{name}\n{n} ({percent(100 * n / total)}%)" in nodes
 
 
 def test_transitions_figure_refuses_an_unknown_view(study):
     _, results = study
     with pytest.raises(ValueError, match="views"):
-        transitions_figure(results["ihc_shift"], views=("sankey",))
+        transitions_figure(results["ihc_shift"], Printed(), views=("sankey",))
 
 
 def test_replication_mapping_covers_every_published_number():

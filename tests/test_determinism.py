@@ -57,6 +57,13 @@ def test_printed_differences_allows_only_last_bits_of_csv_numbers():
     assert printed_differences(base, text) != []
     printed = {**base, "results/a/tables/t.md": b"| 0.013 |\n"}
     assert printed_differences(base, printed) != []
+    # a record of printed numbers: its values (a JSON list) at full precision, its text as printed
+    record = {"results/a/figures/f_numbers.csv": b'kind,values,text\nestimate_ci,"[1.1883, 0.6241675887912753, null]",1.19 (0.62\xe2\x80\x93NR)\n'}
+    last_bits = {"results/a/figures/f_numbers.csv": record["results/a/figures/f_numbers.csv"].replace(b"0.6241675887912753", b"0.6241675887912761")}
+    assert printed_differences(record, last_bits) == []
+    for other in (b"0.6241675887912753, null", b"0.63, null", b"0.6241675887912753, 2.0", b"0.6241675887912753"):
+        changed = {"results/a/figures/f_numbers.csv": record["results/a/figures/f_numbers.csv"].replace(b"0.6241675887912753, null", other)}
+        assert (printed_differences(record, changed) == []) == (other == b"0.6241675887912753, null")
 
 
 def test_a_study_run_alone_gives_the_files_it_gives_among_all_studies(pipeline_runs):

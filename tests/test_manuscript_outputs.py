@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, load_published
+from her2cohort.numbers import reprint
 from her2cohort.replication.audit import COLUMNS, STATUSES, UNEXPLAINED
 
 CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
@@ -58,6 +59,21 @@ def test_every_declared_figure_is_vector_and_300_dpi(pipeline_run, study):
         assert (folder / f"{figure['id']}.pdf").read_bytes().startswith(b"%PDF")
         assert b"<svg" in (folder / f"{figure['id']}.svg").read_bytes()[:2000]
         assert png_dpi(folder / f"{figure['id']}.png") == pytest.approx(300, abs=1)
+
+
+@pytest.mark.parametrize("study", [s for s in STUDIES if STUDIES[s].get("figures")])
+def test_every_number_a_figure_draws_is_printed_and_recorded(pipeline_run, study):
+    """``{id}_numbers.csv``: each number as her2cohort.numbers prints it from its recorded value;
+    ``{id}_texts.csv``: the texts drawn, each recorded number among them (a minus drawn as U+2212)."""
+    folder = pipeline_run / "results" / study / "figures"
+    for figure in STUDIES[study]["figures"]:
+        numbers = pd.read_csv(folder / f"{figure['id']}_numbers.csv", dtype=str, keep_default_na=False)
+        texts = pd.read_csv(folder / f"{figure['id']}_texts.csv", dtype=str, keep_default_na=False)
+        assert len(numbers) and len(texts), figure["id"]
+        assert [reprint(r.kind, r.values, r.options) for r in numbers.itertuples()] == list(numbers["text"]), figure["id"]
+        drawn = "\n".join(texts["text"]).replace("\u2212", "-")
+        missing = [text for text in numbers["text"] if text not in drawn]
+        assert not missing, f"{figure['id']}: printed but not drawn: {missing}"
 
 
 @pytest.mark.parametrize("study", REPLICATED)

@@ -1,4 +1,4 @@
-"""Depth-of-response and count charts (her2cohort.render.waterfall, .count_scatter):
+"""Depth-of-response and count charts (her2cohort.render.figures: waterfall, dot_plot, count_scatter):
 what each draws, in which order, and that the files are byte-identical."""
 
 from __future__ import annotations
@@ -8,10 +8,14 @@ import pandas as pd
 import pytest
 from matplotlib.colors import to_hex
 
-from her2cohort.render.count_scatter import count_scatter
-from her2cohort.render.figure_catalogue import FIGURES, Sources
-from her2cohort.render.figures import PALETTE, save_figure
-from her2cohort.render.waterfall import RECIST_THRESHOLDS, dot_plot, dot_plot_figure, waterfall_figure
+from her2cohort.numbers import Printed
+from her2cohort.render.figures import FIGURES
+from her2cohort.render.figures.count_scatter import count_scatter
+from her2cohort.render.figures.dot_plot import dot_plot, dot_plot_figure
+from her2cohort.render.figures.sources import Sources
+from her2cohort.render.figures.waterfall import RECIST_THRESHOLDS, waterfall_figure
+from her2cohort.render.style import PALETTE, save_figure
+from her2cohort.results import Results
 
 # nine patients: two groups, one tie across groups, one without measurable disease
 DATA = pd.DataFrame({
@@ -21,7 +25,7 @@ DATA = pd.DataFrame({
 
 
 def test_waterfall_draws_one_bar_per_measurable_patient_sorted_and_coloured():
-    figure, bars = waterfall_figure(DATA, "change", group="group", group_levels=["a", "b"], group_labels={"a": "A", "b": "B"})
+    figure, bars = waterfall_figure(DATA, "change", Printed(), group="group", group_levels=["a", "b"], group_labels={"a": "A", "b": "B"})
     axis = figure.axes[0]
     patches = axis.patches
     assert len(patches) == 8 == len(bars)  # the patient without a best % change has no bar
@@ -42,7 +46,7 @@ def test_waterfall_draws_one_bar_per_measurable_patient_sorted_and_coloured():
 
 
 def test_dot_plot_medians_and_quartiles_are_r_type_7():
-    figure, points, summary = dot_plot_figure(DATA, "change", "group", group_levels=["a", "b"], p_text="Mann-Whitney U: p = 0.500")
+    figure, points, summary = dot_plot_figure(DATA, "change", "group", Printed(), group_levels=["a", "b"], p_text="Mann-Whitney U: p = 0.500")
     a = summary.set_index("group").loc["a"]
     values = np.array([-100.0, -40.0, 10.0, -30.0])
     # R 4.2: quantile(c(-100, -40, 10, -30), type = 7) -> 25%: -55, 50%: -35, 75%: -20
@@ -54,13 +58,13 @@ def test_dot_plot_medians_and_quartiles_are_r_type_7():
 
 def test_equal_values_are_spread_side_by_side():
     tied = pd.DataFrame({"group": ["a"] * 3 + ["b"], "change": [-100.0, -100.0, -100.0, 5.0]})
-    _, points, _ = dot_plot_figure(tied, "change", "group", group_levels=["a", "b"])
+    _, points, _ = dot_plot_figure(tied, "change", "group", Printed(), group_levels=["a", "b"])
     offsets = sorted(points.loc[points["group"] == "a", "x"])
     assert offsets[0] < offsets[1] < offsets[2] and offsets[1] == pytest.approx(0.0)
 
 
 def _sources(analysis_set: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> Sources:
-    return Sources(read=lambda name: tables[name], analysis_set=analysis_set)
+    return Sources(results=Results.from_tables(tables), analysis_set=analysis_set)
 
 
 def test_catalogue_entries_and_byte_identical_files(tmp_path):
@@ -68,14 +72,15 @@ def test_catalogue_entries_and_byte_identical_files(tmp_path):
     test = pd.DataFrame([{"method": "Wilcoxon rank sum test with continuity correction", "p_value": 0.0307}])
     sources = _sources(DATA, {"depth": test})
     spec = {"value": "change", "group": "group", "group_levels": ["a", "b"], "test": "depth", "where": "change.notna()"}
-    figure, drawn = dot_plot(sources, spec)
+    printed = Printed()
+    figure, drawn = dot_plot(sources, spec, printed)
     assert any(t.get_text() == "Mann-Whitney U: p = 0.031" for t in figure.axes[0].texts)
     assert set(drawn) == {"points", "summary"}
     first = save_figure(figure, tmp_path / "a" / "dots")
-    second = save_figure(dot_plot(sources, spec)[0], tmp_path / "b" / "dots")
+    second = save_figure(dot_plot(sources, spec, Printed())[0], tmp_path / "b" / "dots")
     for x, y in zip(first, second):
         assert x.read_bytes() == y.read_bytes(), x.suffix
-    figure, drawn = FIGURES["waterfall"](sources, spec)
+    figure, drawn = FIGURES["waterfall"](sources, spec, Printed())
     assert len(drawn["bars"]) == 8
 
 
@@ -90,7 +95,7 @@ def test_count_scatter_draws_every_patient_and_the_medians_reached():
     cox = pd.DataFrame([{"row_kind": "coefficient", "term": "n", "estimate": 1.1, "conf_low": 0.8, "conf_high": 1.5, "p_value": 0.4}])
     sources = _sources(data, {"medians": medians, "cox": cox})
     spec = {"x": "n", "unit": "fragment", "panels": [{"title": "x", "time": "months", "event": "event", "where": "g == 'x'", "medians": "medians", "cox": "cox"}]}
-    figure, drawn = count_scatter(sources, spec)
+    figure, drawn = count_scatter(sources, spec, Printed())
     axis = figure.axes[0]
     assert len(drawn["points"]) == 6
     filled, hollow = axis.collections[0].get_offsets(), axis.collections[1].get_offsets()
@@ -105,7 +110,7 @@ def test_count_scatter_draws_every_patient_and_the_medians_reached():
 
 def test_draw_figures_writes_every_file_and_names_a_spec_that_does_not_fit(tmp_path):
     from her2cohort.errors import StudyConfigError
-    from her2cohort.render.figure_catalogue import draw_figures
+    from her2cohort.render.figures.draw import draw_figures
 
     test = pd.DataFrame([{"method": "Wilcoxon rank sum test with continuity correction", "p_value": 0.0307}])
     sources = _sources(DATA, {"depth": test})
@@ -113,7 +118,8 @@ def test_draw_figures_writes_every_file_and_names_a_spec_that_does_not_fit(tmp_p
     specs = [{"id": "dots", "type": "dot_plot", "test": "depth", **base}, {"id": "bars", "type": "waterfall", **base}]
     assert draw_figures(sources, specs, tmp_path / "out", "study.yaml") == ["dots: dot_plot", "bars: waterfall"]
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert written == sorted([f"{i}.{x}" for i in ("dots", "bars") for x in ("pdf", "svg", "png")] + ["dots_points.csv", "dots_summary.csv", "bars_bars.csv"])
+    assert written == sorted([f"{i}.{x}" for i in ("dots", "bars") for x in ("pdf", "svg", "png")] + ["dots_points.csv", "dots_summary.csv", "bars_bars.csv"]
+                             + [f"{i}_{kind}.csv" for i in ("dots", "bars") for kind in ("numbers", "texts")])
     bad = [specs[0], {"id": "broken", "type": "dot_plot", **base, "value": "no_such_column"}]
     with pytest.raises(StudyConfigError, match="study.yaml: figure 'broken'"):
         draw_figures(sources, bad, tmp_path / "bad", "study.yaml")

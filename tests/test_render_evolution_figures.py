@@ -15,12 +15,13 @@ import pandas as pd
 import pytest
 
 from her2cohort.analyses import _shift_table
-from her2cohort.render.alluvial import alluvial_figure
-from her2cohort.render.figure_catalogue import FIGURES, Sources
-from her2cohort.render.figures import ONE_COLUMN, TWO_COLUMNS
-from her2cohort.render.flow_diagram import flow_figure
-from her2cohort.render.grouped_bar import grouped_bar_figure
-from her2cohort.numbers import Printed
+from her2cohort.numbers import Printed, percent
+from her2cohort.render.figures import FIGURES
+from her2cohort.render.figures.alluvial import alluvial_figure
+from her2cohort.render.figures.flow import flow_figure
+from her2cohort.render.figures.grouped_bar import grouped_bar_figure
+from her2cohort.render.figures.sources import Sources
+from her2cohort.render.style import ONE_COLUMN, TWO_COLUMNS
 from her2cohort.render.tables import LAYOUTS
 from her2cohort.results import Results
 from her2cohort.render.tables.baseline_row_percent import row_percentages
@@ -63,7 +64,7 @@ SPARSE = {("zero", "zero"): 1, ("low", "low"): 40, ("low", "zero"): 1, ("low", "
 
 def test_alluvial_draws_every_flow_and_no_label_collides():
     table = shift_table(SPARSE)
-    figure, flows = alluvial_figure([{"table": table}], LEVELS, level_labels=LABELS, column_labels=("Primary tumour", "Recurrence"), width=ONE_COLUMN)
+    figure, flows = alluvial_figure([{"table": table}], LEVELS, Printed(), level_labels=LABELS, column_labels=("Primary tumour", "Recurrence"), width=ONE_COLUMN)
     assert_no_overlap(figure)
     drawn = flows.set_index(["before", "after"])["n"]
     for (before, after), n in SPARSE.items():
@@ -77,12 +78,12 @@ def test_alluvial_draws_every_flow_and_no_label_collides():
     assert not flows.loc[flows["n"] == 1, "labelled"].any()
     # node labels give n and % of the panel
     total = sum(SPARSE.values())
-    assert f"HER2-low\n43 ({100 * 43 / total:.1f}%)" in labels and f"HER2-zero\n1 ({100 / total:.1f}%)" in labels
+    assert f"HER2-low\n43 ({percent(100 * 43 / total)}%)" in labels and f"HER2-zero\n1 ({percent(100 / total)}%)" in labels
 
 
 def test_alluvial_panels_side_by_side_keep_their_labels_apart():
     panels = [{"table": shift_table(SPARSE), "title": f"{letter}  subgroup"} for letter in "ABC"]
-    figure, flows = alluvial_figure(panels, LEVELS, level_labels={"zero": "Zero", "low": "Low", "positive": "Positive"}, column_labels=("Primary", "Recurrence"), width=TWO_COLUMNS)
+    figure, flows = alluvial_figure(panels, LEVELS, Printed(), level_labels={"zero": "Zero", "low": "Low", "positive": "Positive"}, column_labels=("Primary", "Recurrence"), width=TWO_COLUMNS)
     assert_no_overlap(figure)
     assert sorted(flows["panel"].unique()) == ["A  subgroup", "B  subgroup", "C  subgroup"]
 
@@ -91,7 +92,7 @@ def test_alluvial_figure_type_reads_its_panels_and_counts_them():
     tables = {"all": shift_table(SPARSE), "few": shift_table({("low", "low"): 3, ("zero", "low"): 2})}
     spec = {"panels": [{"from": "all", "title": "A  all (n = {n})"}, {"from": "few", "title": "B  few (n = {n})"}],
             "group_levels": LEVELS, "level_labels": {"zero": "Zero", "low": "Low", "positive": "Positive"}, "labels": ["Primary", "Recurrence"]}
-    figure, drawn = FIGURES["alluvial"](Sources(read=tables.__getitem__, analysis_set=None), spec)
+    figure, drawn = FIGURES["alluvial"](Sources(results=Results.from_tables(tables)), spec, Printed())
     assert_no_overlap(figure)
     assert list(drawn) == ["flows"]
     assert sorted(drawn["flows"]["panel"].unique()) == [f"A  all (n = {sum(SPARSE.values())})", "B  few (n = 5)"]
@@ -100,7 +101,7 @@ def test_alluvial_figure_type_reads_its_panels_and_counts_them():
 def test_alluvial_refuses_panels_too_narrow_for_their_labels():
     panels = [{"table": shift_table(SPARSE)} for _ in range(6)]
     with pytest.raises(ValueError, match="alluvial panel"):
-        alluvial_figure(panels, LEVELS, level_labels=LABELS, width=ONE_COLUMN)
+        alluvial_figure(panels, LEVELS, Printed(), level_labels=LABELS, width=ONE_COLUMN)
 
 
 def test_grouped_bar_heights_are_the_percentages():
@@ -109,7 +110,7 @@ def test_grouped_bar_heights_are_the_percentages():
         for g, d, counts in (("Total", 247, (53, 127, 67)), ("positive", 135, (23, 92, 20)), ("negative", 112, (30, 35, 47)))
         for level, n in zip(LEVELS, counts)
     ])
-    figure = grouped_bar_figure(cells, levels=LEVELS, groups=["Total", "positive", "negative"], level_labels=LABELS,
+    figure = grouped_bar_figure(cells, Printed(), levels=LEVELS, groups=["Total", "positive", "negative"], level_labels=LABELS,
                                 group_labels={"Total": "All", "positive": "HR-positive", "negative": "HR-negative"}, annotation="Chi-square test: p < 0.001")
     assert_no_overlap(figure)
     heights = [patch.get_height() for patch in figure.axes[0].patches]
@@ -125,7 +126,7 @@ def test_flow_diagram_shows_every_step_and_exclusion():
         {"step": 1, "label": "IHC of the primary tumour known", "n_remaining": 251, "n_excluded": 9, "reason": "unknown HER2 IHC of the primary tumour, including the specimens that could not be retrieved from the archive"},
         {"step": 2, "label": "IHC of the recurrence known", "n_remaining": 247, "n_excluded": 4, "reason": "unknown HER2 IHC of the recurrent tumour"},
     ])
-    figure = flow_figure(flow, notes=["Criterion (1): the export holds invasive carcinomas only."])
+    figure = flow_figure(flow, Printed(), notes=["Criterion (1): the export holds invasive carcinomas only."])
     assert_no_overlap(figure)
     drawn = "\n".join(text for text, _ in texts(figure)).replace("\n", " ")
     for value in ("(n = 260)", "(n = 251)", "Analysed: IHC of the recurrence known (n = 247)", "Excluded (n = 9)", "Excluded (n = 4)", "Criterion (1)"):
@@ -135,7 +136,7 @@ def test_flow_diagram_shows_every_step_and_exclusion():
 def test_new_figure_types_are_in_the_catalogue():
     assert {"alluvial", "flow", "grouped_bar"} <= set(FIGURES)
     flow = pd.DataFrame([{"step": 0, "label": "Registry", "n_remaining": 5, "n_excluded": 0, "reason": ""}])
-    figure, drawn = FIGURES["flow"](Sources(read=None, analysis_set=None, flow=flow), {})
+    figure, drawn = FIGURES["flow"](Sources(results=Results.from_tables({}), flow=flow), {}, Printed())
     assert list(drawn) == ["flow"] and len(drawn["flow"]) == 1
 
 

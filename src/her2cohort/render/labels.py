@@ -45,6 +45,12 @@ def short_test(method: Any) -> str:
     return next((short for needle, short in _SHORT_TESTS if needle in text), text)
 
 
+def method_name(method: Any) -> str:
+    """The test's name as a figure prints it before its p: the method up to " test"
+    ("Wilcoxon signed rank" of "Wilcoxon signed rank test")."""
+    return str(method).split(" test")[0]
+
+
 def statistic_text(row: Mapping, printed: Printed, where: str = "") -> str:
     """``χ² = 4.16 (df 1)``, ``z = 2.00``, ``OR 1.82 (0.50–6.70)`` (Fisher: the conditional MLE and its CI)."""
     statistic, name = row.get("statistic"), row.get("statistic_name")

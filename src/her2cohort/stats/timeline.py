@@ -1,6 +1,6 @@
 """Treatment-line timeline: when each line of therapy started and stopped, how long it lasted,
 whether it ended in progression, and its best response (a case report's treatment course,
-drawn as a swimmer plot by :mod:`her2cohort.render.swimmer`).
+drawn as a swimmer plot by :mod:`her2cohort.render.figures.swimmer`).
 
 Input: the cleaned treatment lines (``results/{study}/clean/treatment_lines.csv``: one row
 per patient and line, times in months from the study's index date), which an analysis

@@ -1,13 +1,16 @@
-"""CONSORT-style flow diagram of patients from the registry to the analysed cohort.
+"""``flow``: CONSORT-style flow diagram of patients from the registry to the analysed cohort.
 
-The figure type ``flow`` draws the cleaning stage's flow table
-(``results/{study}/clean/flow.csv``: step, label, n_remaining, n_excluded,
-reason): a box per step down the page (the registry first, then the patients
-left after each inclusion step), an arrow between them, and beside each arrow a
-box with the patients that step excluded and why (drawn even when it excluded
-nobody, so the diagram shows every criterion applied). ``notes`` are printed
-under the diagram (criteria of the paper that the export makes moot, or that
-classification handles). The last box is the analysed cohort.
+Draws the cleaning stage's flow table (``results/{study}/clean/flow.csv``:
+step, label, n_remaining, n_excluded, reason): a box per step down the page
+(the registry first, then the patients left after each inclusion step), an
+arrow between them, and beside each arrow a box with the patients that step
+excluded and why (drawn even when it excluded nobody, so the diagram shows
+every criterion applied). The last box is the analysed cohort.
+
+Spec: ``notes`` (list of text printed under the diagram: criteria of the paper
+that the export makes moot, or that classification handles), ``title`` (the
+prefix of the analysed box, default "Analysed"), ``width``. The drawn data are
+the flow table.
 """
 
 from __future__ import annotations
@@ -18,8 +21,9 @@ from typing import Mapping, Sequence
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from her2cohort.render.charts import width_of
-from her2cohort.render.figures import STYLE, TWO_COLUMNS
+from her2cohort.numbers import Printed
+from her2cohort.render.figures.sources import Sources, cell
+from her2cohort.render.style import STYLE, TWO_COLUMNS, width_of
 
 FONT = 7
 LINE = FONT * 1.35 / 72  # inches per text line
@@ -37,21 +41,25 @@ def _box(axis, x: float, y_top: float, width: float, text: str, wrap: int, align
     return y_top - height
 
 
-def flow_figure(flow: pd.DataFrame, *, analysed_label: str = "Analysed", notes: Sequence[str] = (), width: float = TWO_COLUMNS):
+def flow_figure(flow: pd.DataFrame, printed: Printed, *, analysed_label: str = "Analysed", notes: Sequence[str] = (), width: float = TWO_COLUMNS):
     """The flow table as boxes and arrows (see the module docstring); width in inches."""
     flow = flow.sort_values("step").reset_index(drop=True)
     main_x, main_width = width * 0.32, width * 0.5
     side_x, side_width = width * 0.79, width * 0.36
     wrap_main, wrap_side = int(main_width / (FONT * 0.55 / 72)), int(side_width / (FONT * 0.55 / 72))
+
+    def n(step: pd.Series, column: str) -> str:
+        return printed("count", step[column], source=cell("flow", {"step": step["step"]}, column), where=f"box of step {step['step']}")
+
     with plt.rc_context(STYLE):
         figure = plt.figure(figsize=(width, 10))  # resized to the drawing below
         axis = figure.add_axes((0, 0, 1, 1))
         y = 10.0 - 0.05
         first = flow.iloc[0]
-        y = _box(axis, main_x, y, main_width, f"{first['label']}\n(n = {int(first['n_remaining'])})", wrap_main)
+        y = _box(axis, main_x, y, main_width, f"{first['label']}\n(n = {n(first, 'n_remaining')})", wrap_main)
         for index in range(1, len(flow)):
             step = flow.iloc[index]
-            excluded = f"Excluded (n = {int(step['n_excluded'])}): {step['reason']}"
+            excluded = f"Excluded (n = {n(step, 'n_excluded')}): {step['reason']}"
             side_height = len(textwrap.wrap(excluded, wrap_side)) * LINE + 2 * PAD
             # the arrow between two main boxes is long enough for the exclusion box beside it
             arrow_gap = max(0.42, side_height + 0.16)
@@ -62,7 +70,7 @@ def flow_figure(flow: pd.DataFrame, *, analysed_label: str = "Analysed", notes: 
             _box(axis, side_x, side_top, side_width, excluded, wrap_side, align="left")
             last = index == len(flow) - 1
             label = f"{analysed_label}: {step['label']}" if last else step["label"]
-            y = _box(axis, main_x, y - arrow_gap, main_width, f"{label}\n(n = {int(step['n_remaining'])})", wrap_main)
+            y = _box(axis, main_x, y - arrow_gap, main_width, f"{label}\n(n = {n(step, 'n_remaining')})", wrap_main)
         if notes:
             y -= 0.15
             wrapped = [textwrap.fill(note, int(width / (FONT * 0.5 / 72))) for note in notes]
@@ -79,10 +87,9 @@ def flow_figure(flow: pd.DataFrame, *, analysed_label: str = "Analysed", notes: 
     return figure
 
 
-def flow(sources, spec: Mapping):
-    """Figure type ``flow``: the study's flow table; ``notes`` (list of text) under it,
-    ``title`` as the label of the analysed box's prefix (default "Analysed")."""
+def flow(sources: Sources, spec: Mapping, printed: Printed):
+    """The ``flow`` figure type (see the module docstring)."""
     if sources.flow is None or sources.flow.empty:
         raise ValueError("the flow table (clean/flow.csv) is empty")
-    figure = flow_figure(sources.flow, analysed_label=spec.get("title", "Analysed"), notes=spec.get("notes", []), width=width_of(spec.get("width", "two_columns")))
+    figure = flow_figure(sources.flow, printed, analysed_label=spec.get("title", "Analysed"), notes=spec.get("notes", []), width=width_of(spec.get("width", "two_columns")))
     return figure, {"flow": sources.flow.reset_index(drop=True)}

@@ -1,85 +1,38 @@
-"""Manuscript figures: one style, journal sizes, deterministic files.
+"""``km``: Kaplan-Meier curves with censoring marks, numbers at risk, medians, log-rank p and HR.
 
-- Sizes: one column 85 mm, two columns 174 mm wide (Springer, BMC, AACR).
-- Palette: Okabe-Ito, safe for colour-blind readers.
-- Files: vector PDF and SVG plus a 300 dpi PNG, with no creation date, no
-  random ids (``svg.hashsalt`` fixed) and no software version in the metadata,
-  so that the same data give byte-identical figures.
+Spec: ``from`` (a kaplan_meier analysis), ``times`` (the ticks, and the times of
+the numbers at risk), ``group_levels`` (drawing and colour order),
+``group_labels``, ``medians`` (a median_survival analysis: each group's median
+with its CI, NR when not reached; ``median_decimals``, default 1), ``logrank``
+(its ``term: logrank`` row's p), ``cox`` (the coefficient row, chosen by
+``cox_row``: the HR with its CI and p), ``xlabel``, ``ylabel``, ``title``,
+``annotation_loc``, ``width``, ``bands`` (confidence bands) and ``kmunicate``
+(cumulative events and censored under the numbers at risk, Morris et al., BMJ
+Open 2019). The drawn data are the numbers at risk.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Sequence
+from typing import Mapping
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from her2cohort.io import atomic_path  # noqa: E402
-
-MM = 1 / 25.4
-ONE_COLUMN, TWO_COLUMNS = 85 * MM, 174 * MM
-#: Okabe & Ito (2008) colour-blind-safe palette, in the order groups are drawn.
-PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
-
-STYLE = {
-    "font.family": "DejaVu Sans",
-    "font.size": 8,
-    "axes.titlesize": 9,
-    "axes.labelsize": 8,
-    "xtick.labelsize": 7,
-    "ytick.labelsize": 7,
-    "legend.fontsize": 7,
-    "legend.frameon": False,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.linewidth": 0.6,
-    "lines.linewidth": 1.2,
-    "svg.hashsalt": "her2cohort",
-    "svg.fonttype": "none",
-    "pdf.fonttype": 42,
-    "path.simplify": False,
-}
-
-
-def save_figure(figure, stem: str | Path, formats: Sequence[str] = ("pdf", "svg", "png")) -> list[Path]:
-    """Write ``stem.pdf``, ``stem.svg`` and ``stem.png`` (300 dpi) without dates or versions."""
-    stem = Path(stem)
-    stem.parent.mkdir(parents=True, exist_ok=True)
-    metadata = {
-        "pdf": {"Creator": None, "Producer": None, "CreationDate": None, "ModDate": None},
-        "svg": {"Creator": None, "Date": None, "Format": None, "Type": None},
-        "png": {"Software": None},
-    }
-    written = []
-    with plt.rc_context(STYLE):  # the svg hash salt and font embedding apply when saving
-        # The tight bounding box once, at the PNG's 300 dpi, for all three files:
-        # bbox_inches="tight" would draw the figure an extra time per format (a
-        # quarter of the figures job); vector files differ from their own tight
-        # box by under 0.5 pt.
-        figure.set_dpi(300)
-        box = figure.get_tightbbox(figure.canvas.get_renderer()).padded(0.02)
-        for fmt in formats:
-            path = stem.with_suffix(f".{fmt}")
-            with atomic_path(path) as partial:  # a killed job leaves no half-written figure
-                figure.savefig(partial, format=fmt, dpi=300, metadata=metadata[fmt], bbox_inches=box)
-            written.append(path)
-    plt.close(figure)
-    return written
-
-
-def _step(times: np.ndarray, survival: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return np.concatenate([[0.0], times]), np.concatenate([[1.0], survival])
-
+from her2cohort.numbers import Printed, is_missing, short
+from her2cohort.render.figures.sources import Sources, cell
+from her2cohort.render.labels import label
+from her2cohort.render.style import ONE_COLUMN, PALETTE, STYLE, width_of
+from her2cohort.results import canonical
 
 #: Censoring marks drawn per curve before they are thinned (see :func:`_censor_marks`).
 MAX_CENSOR_MARKS = 1000
 #: Thinned marks: at most one per this fraction of the time axis.
 CENSOR_MARK_SPACING = 1 / 200
+
+
+def _step(times: np.ndarray, survival: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return np.concatenate([[0.0], times]), np.concatenate([[1.0], survival])
 
 
 def _censor_marks(censored: pd.DataFrame, span: float) -> pd.DataFrame:
@@ -99,13 +52,14 @@ def _censor_marks(censored: pd.DataFrame, span: float) -> pd.DataFrame:
 def km_figure(
     fit: pd.DataFrame,
     at_risk: pd.DataFrame,
+    printed: Printed,
     *,
     xlabel: str = "Months",
     ylabel: str = "Survival probability",
     title: str = "",
     annotation: str = "",
     annotation_loc: str = "upper right",
-    group_labels: dict | None = None,
+    group_labels: Mapping | None = None,
     width: float = ONE_COLUMN,
     bands: bool = False,
     kmunicate: bool = False,
@@ -115,16 +69,16 @@ def km_figure(
     ``fit`` is :func:`her2cohort.stats.kaplan_meier.kaplan_meier` output and
     ``at_risk`` its :func:`~her2cohort.stats.kaplan_meier.numbers_at_risk` at the
     tick times, so the table's columns line up with the ticks (survminer's
-    layout). ``bands`` draws the confidence bands; ``kmunicate`` adds the
-    cumulative events and censored rows (Morris et al., BMJ Open 2019).
-    ``annotation`` (e.g. medians and the log-rank p) is written in the plot, in the
-    upper right (``annotation_loc="upper right"``), right under the legend
-    (``"top right"``, where a curve levels off around the middle) or in the
-    ``"lower right"`` or ``"lower left"`` corner.
+    layout); ``printed`` prints (and records) the counts. ``bands`` draws the
+    confidence bands; ``kmunicate`` adds the cumulative events and censored rows.
+    ``annotation`` (e.g. medians and the log-rank p, printed by the caller) is
+    written in the plot, in the upper right (``annotation_loc="upper right"``),
+    right under the legend (``"top right"``, where a curve levels off around the
+    middle) or in the ``"lower right"`` or ``"lower left"`` corner.
     """
     with plt.rc_context(STYLE):
         groups = list(dict.fromkeys(fit["group"]))
-        labels = {g: (group_labels or {}).get(g, str(g)) for g in groups}
+        labels = {g: label(group_labels, g) for g in groups}
         rows_per_group = 3 if kmunicate else 1
         table_height = 0.16 * (len(groups) * rows_per_group + 1)
         main_height = width * 0.62
@@ -179,10 +133,60 @@ def km_figure(
                 y = index * rows_per_group + offset
                 for t in times:
                     value = rows[column].get(t, np.nan) if column in rows else np.nan
-                    table.text(t, y, "" if pd.isna(value) else f"{int(value)}", ha="center", va="center", fontsize=7, color=colour)
+                    text = "" if is_missing(value) else printed(
+                        "count", value, source=cell("at_risk", {"group": group, "time": short(t)}, column), where=f"table, {labels[group]} {name}, {short(t)}"
+                    )
+                    table.text(t, y, text, ha="center", va="center", fontsize=7, color=colour)
                 ylabels.append(f"{labels[group]} {name}" if kmunicate else labels[group])
         table.set_yticks(range(len(ylabels)), ylabels)
         table.set_title("Number at risk", loc="left", fontsize=7)
         axis.set_xticks(times)
         figure.align_ylabels()
     return figure
+
+
+def km(sources: Sources, spec: Mapping, printed: Printed):
+    """The ``km`` figure type (see the module docstring)."""
+    # a lazy import: her2cohort.stats.kaplan_meier loads scipy, which the other figure types do without
+    from her2cohort.stats.kaplan_meier import numbers_at_risk
+
+    results = sources.results
+    fit = results.table(spec["from"])
+    if spec.get("group_levels"):  # draw (and colour) the groups in the declared order
+        order = {canonical(level): position for position, level in enumerate(spec["group_levels"])}
+        fit = fit.assign(_order=fit["group"].map(lambda g: order.get(canonical(g)))).sort_values(["_order", "time"], kind="stable").drop(columns="_order")
+    times = list(spec["times"])
+    at_risk = numbers_at_risk(fit, times)
+    labels = spec.get("group_labels", {})
+    lines = []
+    if "medians" in spec:
+        decimals = int(spec.get("median_decimals", 1))
+        for _, row in results.table(spec["medians"]).iterrows():
+            group = row.get("group", "all")
+            name = "All" if canonical(group) == "all" else label(labels, group)
+            median = printed("estimate_ci", row["estimate"], row["conf_low"], row["conf_high"], decimals=decimals, na_estimate="NR",
+                             source=cell(spec["medians"], {"group": group}), where=f"annotation, median of {name}")
+            lines.append(f"{name}: median {median}")
+    if "logrank" in spec:
+        test = results.row(spec["logrank"], {"term": "logrank"})
+        lines.append(printed("p_phrase", test["p_value"], prefix="Log-rank p", source=cell(spec["logrank"], {"term": "logrank"}, "p_value"), where="annotation, log-rank p"))
+    if "cox" in spec:
+        where = {"row_kind": "coefficient", **spec.get("cox_row", {})}
+        row = results.row(spec["cox"], where)
+        at = dict(source=cell(spec["cox"], where), where="annotation, HR")
+        lines.append(f"HR {printed('estimate_ci', row['estimate'], row['conf_low'], row['conf_high'], decimals=2, **at)}, {printed('p_phrase', row['p_value'], **at)}")
+    figure = km_figure(
+        fit.drop(columns=[c for c in ("analysis", "type") if c in fit.columns]),
+        at_risk,
+        printed,
+        xlabel=spec.get("xlabel", "Months"),
+        ylabel=spec.get("ylabel", "Survival probability"),
+        title=spec.get("title", ""),
+        annotation="\n".join(lines),
+        annotation_loc=spec.get("annotation_loc", "upper right"),
+        group_labels=labels,
+        width=width_of(spec.get("width")),
+        bands=bool(spec.get("bands", False)),
+        kmunicate=bool(spec.get("kmunicate", False)),
+    )
+    return figure, {"at_risk": at_risk}

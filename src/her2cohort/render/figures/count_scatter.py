@@ -1,19 +1,22 @@
-"""Survival against a count per patient (e.g. the number of biopsy fragments with tumour cells).
+"""``count_scatter``: survival against a count per patient (e.g. the number of biopsy fragments
+with tumour cells).
 
 The gastric heterogeneity study's ESM 5 shows "scatter plots showing the
-associations between the number of biopsy specimens and the median PFS and
-OS in each group". Figure type ``count_scatter`` draws one panel per
-(endpoint, group): every patient's time at the count on the x axis (filled:
-event; open: censored; equal points spread sideways deterministically), the
-Kaplan-Meier median at each count as a black bar (a ``median_survival``
-analysis grouped by the count; a median not reached is not drawn and the
-drawn-data table says so), and, since the paper names no test for its "no
-correlation", the declared Cox model of the count as a linear term (HR per
-unit with its Wald 95% CI and p) in the panel's corner.
+associations between the number of biopsy specimens and the median PFS and OS
+in each group". One panel per (endpoint, group): every patient's time at the
+count on the x axis (filled: event; open: censored; equal points spread
+sideways deterministically), the Kaplan-Meier median at each count as a black
+bar (a ``median_survival`` analysis grouped by the count; a median not reached
+is not drawn and the drawn-data table says so), and, since the paper names no
+test for its "no correlation", the declared Cox model of the count as a linear
+term (HR per unit with its Wald 95% CI and p) in the panel's corner.
 
-:func:`count_scatter` is the figure-catalogue entry; the drawn data are the
-points (count, time, event, panel) and the medians (count, median, n, note),
-without patient keys.
+Spec: ``x`` (the count column), ``xlabel``, ``width``, ``unit`` (the HR is per
+this unit of x) and ``panels``, each with ``title``, ``time``, ``event``,
+``where``, ``medians`` (a median_survival analysis grouped by the count),
+``cox`` (a cox analysis of the count as a linear term), ``ylabel`` and
+``colour`` (palette index). The drawn data are the points (count, time, event,
+panel) and the medians (count, median, n, note), without patient keys.
 """
 
 from __future__ import annotations
@@ -25,9 +28,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from her2cohort.render.charts import width_of
-from her2cohort.render.figures import PALETTE, STYLE
-from her2cohort.numbers import estimate_ci as format_estimate_ci, p_value as format_p
+from her2cohort.numbers import Printed
+from her2cohort.render.figures.sources import Sources, cell
+from her2cohort.render.style import PALETTE, STYLE, width_of
 
 
 def _spread(x: np.ndarray, y: np.ndarray, step: float) -> np.ndarray:
@@ -42,8 +45,9 @@ def _spread(x: np.ndarray, y: np.ndarray, step: float) -> np.ndarray:
 
 def count_scatter_figure(panels: Sequence[Mapping], *, xlabel: str, width: float, columns: int = 2, step: float = 0.09):
     """``panels``: dicts with ``points`` (x, time, event), ``medians`` (x, median),
-    ``title``, ``ylabel``, ``text`` (the Cox line) and ``colour``. Every panel has
-    the same x axis (the counts of all panels) so that the panels compare."""
+    ``title``, ``ylabel``, ``text`` (the Cox line, printed by the caller) and
+    ``colour``. Every panel has the same x axis (the counts of all panels) so that
+    the panels compare."""
     rows = math.ceil(len(panels) / columns)
     every = sorted({int(v) for panel in panels for v in panel["points"]["x"]})
     with plt.rc_context(STYLE):
@@ -82,34 +86,27 @@ def count_scatter_figure(panels: Sequence[Mapping], *, xlabel: str, width: float
     return figure
 
 
-def count_scatter(sources, spec: Mapping):
-    """Figure-catalogue entry ``count_scatter``: ``x`` (the count column), ``xlabel``,
-    ``width``, ``unit`` (the HR is per this unit of x) and ``panels``, each with ``title``, ``time``, ``event``, ``where``,
-    ``medians`` (a median_survival analysis grouped by the count), ``cox`` (a cox
-    analysis of the count as a linear term), ``ylabel`` and ``colour`` (palette index)."""
+def count_scatter(sources: Sources, spec: Mapping, printed: Printed):
+    """The ``count_scatter`` figure type (see the module docstring)."""
     x = spec["x"]
     drawn_points, drawn_medians, panels = [], [], []
     for index, panel in enumerate(spec["panels"]):
-        data = sources.analysis_set
-        if panel.get("where"):
-            data = data.query(panel["where"], engine="python")
+        data = sources.patients(panel.get("where"))
         points = pd.DataFrame({
             "x": pd.to_numeric(data[x], errors="coerce"),
             "time": pd.to_numeric(data[panel["time"]], errors="coerce"),
             "event": pd.to_numeric(data[panel["event"]], errors="coerce"),
         }).dropna().sort_values(["x", "time"], kind="stable").reset_index(drop=True)
-        medians = sources.read(panel["medians"])
+        medians = sources.results.table(panel["medians"])
         medians = pd.DataFrame({"x": pd.to_numeric(medians["group"]), "median": medians["estimate"], "n": medians["n"], "note": medians["note"].fillna("")})
+        title = panel.get("title", "")
         text = ""
         if panel.get("cox"):
-            cox = sources.read(panel["cox"])
-            row = cox[(cox["row_kind"] == "coefficient") & (cox["term"].astype(str) == x)]
-            if len(row) != 1:
-                raise ValueError(f"analysis {panel['cox']!r} has no coefficient {x!r}")
-            row = row.iloc[0]
-            p = format_p(float(row["p_value"]))
-            text = f"HR per {spec.get('unit', 'unit')} {format_estimate_ci(row['estimate'], row['conf_low'], row['conf_high'], 2)}\nWald p {p if p.startswith('<') else '= ' + p}"
-        title = panel.get("title", "")
+            where = {"row_kind": "coefficient", "term": x}
+            row = sources.results.row(panel["cox"], where)
+            at = dict(source=cell(panel["cox"], where), where=f"panel {title!r}, corner")
+            hr = printed("estimate_ci", row["estimate"], row["conf_low"], row["conf_high"], decimals=2, **at)
+            text = f"HR per {spec.get('unit', 'unit')} {hr}\n{printed('p_phrase', row['p_value'], prefix='Wald p', **at)}"
         panels.append({"points": points, "medians": medians, "title": title, "ylabel": panel.get("ylabel", "Months"), "text": text, "colour": PALETTE[int(panel.get("colour", index)) % len(PALETTE)]})
         drawn_points.append(points.assign(panel=title))
         drawn_medians.append(medians.assign(panel=title))

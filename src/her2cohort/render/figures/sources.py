@@ -1,0 +1,37 @@
+"""What a figure is drawn from: the study's results, its analysis set, flow and treatment lines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+import pandas as pd
+
+from her2cohort.results import Results
+
+
+@dataclass
+class Sources:
+    """The inputs of a study's figures.
+
+    ``results`` the analysis results (read by analysis id, one row selected by
+    :meth:`Results.row`); ``analysis_set`` one row per patient (the drawn points
+    and lines of the paired, waterfall, dot and count figures); ``flow`` the
+    cleaning stage's flow table; ``treatment_lines`` the cleaned treatment lines.
+    """
+
+    results: Results
+    analysis_set: pd.DataFrame | None = None
+    flow: pd.DataFrame | None = None
+    treatment_lines: pd.DataFrame | None = None
+
+    def patients(self, where: str | None = None) -> pd.DataFrame:
+        """The analysis set, or the patients matching ``where`` (a pandas query)."""
+        data = self.analysis_set
+        return data.query(where, engine="python") if where else data
+
+
+def cell(analysis: str, where: Mapping | None = None, column: str = "") -> str:
+    """How a printed number names where it was read: ``analysis / {column: value, ...} / column``."""
+    selected = "{" + ", ".join(f"{key}: {value}" for key, value in where.items()) + "}" if where else ""
+    return " / ".join(part for part in (analysis, selected, column) if part)
