@@ -330,3 +330,142 @@ def test_the_report_leads_with_what_each_number_can_prove():
     markdown = summary_markdown(replication, NO_CHECKS.assign(consistent=pd.Series(dtype=bool)))
     assert "**Of the 3 numbers the printed counts determine, 2 reproduce and 1 are paper errors**" in markdown
     assert markdown.index("## What can prove each number") < markdown.index("Counts by status")
+
+
+# --- the compact mapping form: each construct expands to the per-quantity entries ------------------
+
+
+def _load(tmp_path, reproduce, locations, reasons=None):
+    """load_mapping of a compact ``reproduce`` list against a published file printing ``locations``."""
+    import yaml
+
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump({"study": "s", **({"reasons": reasons} if reasons else {}), "reproduce": reproduce}, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return load_mapping(path, {"study": "s", "numbers": [number(loc, "1", 1, 0) for loc in locations]})
+
+
+def test_print_writes_one_result_row_once_with_a_prefix_and_a_tolerance_set(tmp_path):
+    ci = ["R / PFS / HR / conf_low", "R / PFS / HR / conf_high"]
+    row = {"from": "cox", "row": {"term": "x"}}
+    old = [
+        {"at": "R / PFS / HR", **row, "value": "estimate", "tolerance": {"rule": "within_ci", "ci": ci}, "why": "hr_reconstructed", "investigate": ["efron"]},
+        {"at": ci[0], **row, "value": "conf_low", "tolerance": {"rule": "ci_se", "ci": ci}, "why": "hr_reconstructed", "investigate": ["efron"]},
+        {"at": ci[1], **row, "value": "conf_high", "tolerance": {"rule": "ci_se", "ci": ci}, "why": "hr_reconstructed", "investigate": ["efron"], "note": "a text of the limit"},
+        {"at": ["R / PFS / p", "Abstract / PFS / p"], **row, "value": "p_value", "tolerance": {"rule": "z_distance"}, "why": "hr_reconstructed", "investigate": ["efron"]},
+        {"at": "R / PFS / n", **row, "value": "n", "investigate": ["efron"]},  # no tolerance in the set: no why
+    ]
+    compact = {
+        "at": "R / PFS", **row, "tolerance": "ratio", "why": "hr_reconstructed", "investigate": ["efron"],
+        "print": {"estimate": "HR", "conf_low": "HR / conf_low", "conf_high": {"at": "HR / conf_high", "note": "a text of the limit"}, "p_value": ["p", "/Abstract / PFS / p"], "n": "n"},
+    }
+    locations = [loc for entry in old for loc in ([entry["at"]] if isinstance(entry["at"], str) else entry["at"])]
+    reasons = {"hr_reconstructed": "a hazard ratio on reconstructed survival times"}
+    mapping = _load(tmp_path, [compact], locations, reasons)
+    assert mapping["reproduce"] == old
+    assert mapping["origins"] == [f"reproduce[0].print.{c}" for c in ("estimate", "conf_low", "conf_high", "p_value", "n")]
+    assert _load(tmp_path, old, locations, reasons)["reproduce"] == old  # the per-quantity form stays valid
+
+
+def test_tolerances_read_the_entrys_own_limits_or_the_ones_named(tmp_path):
+    from her2cohort.replication.compact import expand
+
+    median = {"from": "km", "print": {"estimate": "median", "conf_low": "median / conf_low", "conf_high": "median / conf_high"}, "why": "km_limit"}
+    spss, _ = expand([{"at": "R / OS", **median, "tolerance": "linear_limits"}])
+    ci = ["R / OS / median / conf_low", "R / OS / median / conf_high"]
+    assert [e.get("tolerance") for e in spss] == [None, {"rule": "ci_se", "ci": ci, "scale": "linear"}, {"rule": "ci_se", "ci": ci, "scale": "linear"}]
+    assert [e.get("why") for e in spss] == [None, "km_limit", "km_limit"]  # why explains the tolerance
+    # two prefixes: each location under each; the limits a rule reads named with `ci`
+    both, _ = expand([{"at": ["Abstract", "Results"], **median, "tolerance": "limits", "ci": ["/Results / median / conf_low", "/Results / median / conf_high"]}])
+    assert both[0]["at"] == ["Abstract / median", "Results / median"]
+    assert both[1]["tolerance"] == {"rule": "ci_se", "ci": ["Results / median / conf_low", "Results / median / conf_high"]}
+    # a rule's name, a rule without ci, a rule as the tolerance module states it
+    own, _ = expand([{"at": "R", **median, "print": {**median["print"], "estimate": {"at": "median", "tolerance": {"rule": "ci_se", "scale": "linear"}}}, "tolerance": "z_distance"}])
+    assert own[0]["tolerance"] == {"rule": "ci_se", "ci": ["R / median / conf_low", "R / median / conf_high"], "scale": "linear"}
+    assert own[1]["tolerance"] == {"rule": "z_distance"}
+    with pytest.raises(ValueError, match=r"reproduce\[0\]\.print\.p_value: tolerance within_ci needs the printed limits"):
+        expand([{"from": "t", "print": {"p_value": "R / p"}, "tolerance": "within_ci", "why": "w"}])
+
+
+def test_each_repeats_an_entry_at_several_locations(tmp_path):
+    from her2cohort.replication.compact import expand
+
+    entries, origins = expand([{"at": "Discussion / literature", "each": ["ORR / %", "/Introduction / n", ["DoR / median", "DoR / restated"]], "not_computable": "literature"}])
+    assert entries == [
+        {"at": "Discussion / literature / ORR / %", "not_computable": "literature"},
+        {"at": "Introduction / n", "not_computable": "literature"},
+        {"at": ["Discussion / literature / DoR / median", "Discussion / literature / DoR / restated"], "not_computable": "literature"},
+    ]
+    assert origins == ["reproduce[0].each[0]", "reproduce[0].each[1]", "reproduce[0].each[2]"]
+
+
+def test_a_table_template_writes_a_grid_of_cells_once(tmp_path):
+    from her2cohort.replication.compact import expand
+
+    table = {
+        "table": "Table 2",
+        "from": "chars",
+        "row": {"row_type": "summary"},
+        "columns": {"persistence": "persistent", "loss": {"group": "loss"}},
+        "values": {"n": "n", "%": {"compute": "100 * n / total", "with": {"n": {"value": "n"}, "total": {"row": {"group": "Total"}, "value": "n"}}, "note": "row_percent"}},
+        "tests": {"p": {"row": {"row_type": "test"}, "value": "p_value", "investigate": ["fisher"]}},
+        "rows": {"Gender": {"variable": "sex", "levels": {"Male": "male", "Female": "female"}}, "Age": {"variable": "age_years", "values": ["n"]}},
+        "cells": {"Gender / Male / loss / n": {"also": "/Results / male / loss / n", "discrepant": "swapped"}, "Gender / p": {"note": "policy"}},
+        "skip": ["* / Female / loss / *", "Age / p"],
+    }
+
+    def cell(at, row, value, **extra):
+        return {"at": at, "from": "chars", "row": {"row_type": "summary", **row}, "value": value, **extra}
+
+    def percent(at, row):
+        full = {"row_type": "summary", **row}
+        return {"at": at, "compute": "100 * n / total", "with": {"n": {"from": "chars", "row": full, "value": "n"}, "total": {"from": "chars", "row": {**full, "group": "Total"}, "value": "n"}}, "note": "row_percent"}
+
+    male, female = {"variable": "sex", "level": "male"}, {"variable": "sex", "level": "female"}
+    entries, origins = expand([table])
+    assert entries == [
+        cell("Table 2 / Gender / Male / persistence / n", {**male, "group": "persistent"}, "n"),
+        percent("Table 2 / Gender / Male / persistence / %", {**male, "group": "persistent"}),
+        cell(["Table 2 / Gender / Male / loss / n", "Results / male / loss / n"], {**male, "group": "loss"}, "n", discrepant="swapped"),
+        percent("Table 2 / Gender / Male / loss / %", {**male, "group": "loss"}),
+        cell("Table 2 / Gender / Female / persistence / n", {**female, "group": "persistent"}, "n"),
+        percent("Table 2 / Gender / Female / persistence / %", {**female, "group": "persistent"}),
+        {"at": "Table 2 / Gender / p", "from": "chars", "row": {"row_type": "test", "variable": "sex"}, "value": "p_value", "investigate": ["fisher"], "note": "policy"},
+        cell("Table 2 / Age / persistence / n", {"variable": "age_years", "group": "persistent"}, "n"),
+        cell("Table 2 / Age / loss / n", {"variable": "age_years", "group": "loss"}, "n"),
+    ]
+    assert origins[2] == "reproduce[0] (table 'Table 2', cell 'Gender / Male / loss / n')"
+    with pytest.raises(ValueError) as error:
+        expand([{**table, "cells": {"Gender / Male / total / n": {"note": "x"}}, "skip": ["* / * / nowhere / n"]}])
+    assert "reproduce[0].cells: 'Gender / Male / total / n' is not a cell of table 'Table 2'" in str(error.value)
+    assert "reproduce[0].skip: '* / * / nowhere / n' matches no cell of table 'Table 2'" in str(error.value)
+    with pytest.raises(ValueError, match=r"label True is not text \(quote it"):
+        expand([{**table, "rows": {"Gender": {"variable": "sex", "levels": {True: "male"}}}}])
+
+
+def test_an_expansion_that_maps_a_location_twice_or_not_at_all_names_the_compact_entry(tmp_path):
+    table = {"table": "T", "from": "chars", "columns": {"loss": "loss"}, "values": {"n": "n"}, "rows": {"Gender": {"variable": "sex", "levels": {"Male": "male", "Female": "female"}}}}
+    row = {"from": "chars", "row": {"variable": "sex", "level": "male", "group": "loss"}}
+    twice = [{"at": "T / Gender / Male / loss", **row, "print": {"n": "n", "percent": "%"}}, table]
+    with pytest.raises(ValueError) as error:
+        _load(tmp_path, twice, ["T / Gender / Male / loss / n", "T / Gender / Male / loss / %", "T / Gender / Female / loss / n", "T / Gender / Female / loss / %"])
+    message = str(error.value)
+    assert "reproduce[1] (table 'T', cell 'Gender / Male / loss / n'): location 'T / Gender / Male / loss / n' is already mapped by reproduce[0].print.n" in message
+    assert "published location 'T / Gender / Female / loss / %' has no entry in reproduce (under reproduce[1] (table 'T'))" in message
+    # an expanded entry is checked as if it had been written: a tolerance needs a why
+    with pytest.raises(ValueError, match=r"at key 'reproduce\[0\]\.print\.p_value': 'why' is a dependency of 'tolerance'"):
+        _load(tmp_path, [{"at": "T", "from": "chars", "print": {"p_value": "p"}, "tolerance": "z_distance"}], ["T / p"])
+
+
+def test_a_text_is_written_once_in_the_compact_form(tmp_path):
+    why = "a hazard ratio on reconstructed survival times"
+    hr = {"from": "cox", "print": {"estimate": "HR", "conf_low": "HR / conf_low", "conf_high": "HR / conf_high"}, "tolerance": "ratio", "why": why}
+    locations = [f"{p} / {s}" for p in ("PFS", "OS") for s in ("HR", "HR / conf_low", "HR / conf_high")]
+    mapping = _load(tmp_path, [{"at": "PFS", **hr}, {"at": "OS", **hr, "why": "hr_reconstructed"}], locations, {"hr_reconstructed": "another text, named"})
+    assert [e["why"] for e in mapping["reproduce"]] == [why] * 3 + ["hr_reconstructed"] * 3  # one text, one use, three numbers
+    with pytest.raises(ValueError, match=r"reproduce\[1\]\.why repeats the text of reproduce\[0\]: name it under `reasons`"):
+        _load(tmp_path, [{"at": "PFS", **hr}, {"at": "OS", **hr}], locations)
+    note = "the printed p is the Wald p"
+    table = {"table": "T", "from": "chars", "columns": {"loss": "loss"}, "values": {"n": "n"}, "rows": {"Gender": {"variable": "sex"}}, "cells": {"Gender / loss / n": {"note": note}}}
+    printed = {"at": "R", "from": "cox", "print": {"p_value": {"at": "p", "note": note}}}
+    with pytest.raises(ValueError, match=r"reproduce\[1\]\.cells\['Gender / loss / n'\]\.note repeats the text of reproduce\[0\]\.print\.p_value"):
+        _load(tmp_path, [printed, table], ["R / p", "T / Gender / loss / n"])

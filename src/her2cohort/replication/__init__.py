@@ -4,7 +4,9 @@ A study's mapping (``config/replication/{study}.yaml``) says, for each location
 of its published file (``data/published/{study}.yaml``), where the pipeline's
 value is: a row and column of one of its result tables (``results/{study}/stats``,
 the flow of patients, the HER2 guideline's thresholds) or an arithmetic of
-several. The audit never reads a published value into a reproduced one; it
+several (written in the compact forms of
+:mod:`~her2cohort.replication.compact`, which the audit expands to one entry
+per printed quantity). The audit never reads a published value into a reproduced one; it
 compares them at the printed precision and gives each row a status:
 
 ``reproduced``

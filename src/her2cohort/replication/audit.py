@@ -12,14 +12,20 @@ The mapping (``config/replication/{study}.yaml``, schema
       discrepant: ...                                 # what the paper contradicts, if it does
       investigate: [fisher, chisq_yates]              # the analysis's variants to try
 
-or ``not_computable: reason``. Every location of the published file must be in
-exactly one entry (checked by :func:`load_mapping`). The status logic is in
-:func:`judge`; see the package docstring for the statuses.
+or ``not_computable: reason``. That is the form the audit reads; a person
+writes the compact forms of :mod:`~her2cohort.replication.compact` (``print``:
+several numbers of one result row, ``each``, ``table``: a grid of cells, with
+location prefixes and named tolerance sets), which :func:`load_mapping`
+expands to it. Every location of the published file must be in exactly one
+entry (checked by :func:`load_mapping` on the expansion, each problem naming
+the compact entry). The status logic is in :func:`judge`; see the package
+docstring for the statuses.
 
 A reason shared by several entries is written once, under the mapping's
 ``reasons:`` (``key: text``), and cited by its key in ``why``, ``discrepant``,
 ``not_computable`` or ``note`` (a note may list several keys and texts);
-:func:`load_mapping` refuses a text pasted into two entries. Each row of the
+:func:`load_mapping` refuses a text pasted into two places of the mapping as
+written (one ``why`` of an entry that maps four numbers is one use). Each row of the
 audit carries the number's ``evidence`` (what can prove it, from the published
 file), its own ``explanation``, the ``reasons`` it cites, and ``shown_in``:
 where the reproduced value is printed (:mod:`~her2cohort.replication.shown_in`).
@@ -30,12 +36,14 @@ printed direction (:func:`~her2cohort.replication.tolerance.direction_conflict`)
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any, Mapping
 
 import pandas as pd
 
 from her2cohort.config import load_yaml, schema_errors
+from her2cohort.replication.compact import CompactError, expand, under_prefix, written_texts
 from her2cohort.replication.selectors import reproduce, select
 from her2cohort.results import Results, SelectionError
 from her2cohort.replication.shown_in import shown_in
@@ -44,8 +52,6 @@ from her2cohort.replication.tolerance import NULL_VALUE, agrees, check, directio
 COLUMNS = ["study", "location", "quantity", "evidence", "published", "reproduced", "precision", "status", "basis", "explanation", "reasons", "shown_in"]
 #: What can prove a printed number (data/published/{study}.yaml ``evidence``), in the report's order.
 EVIDENCE = ["printed_counts", "patient_data", "reconstruction_input", "not_this_study"]
-#: Entry fields that explain a number; each holds a text used once, or the key of a named reason.
-EXPLAINING = ("why", "discrepant", "note", "not_computable")
 STATUSES = ["reproduced", "within_tolerance", "not_reproduced", "discrepant", "not_computable"]
 UNEXPLAINED = "UNEXPLAINED"
 
@@ -60,32 +66,45 @@ def load_mapping(path: str | Path, published: Mapping[str, Any], schema: str | P
 
     ``schema``: the mapping schema file (the project's config/schemas/replication.schema.yaml).
 
-    Every published location must appear in exactly one entry, and every
-    location an entry names must be published; a ``tolerance`` needs a ``why``.
-    Raises ValueError listing every problem, each naming the file.
+    The compact forms (:mod:`~her2cohort.replication.compact`) are expanded: the
+    mapping returned holds one entry per printed quantity in ``reproduce`` and,
+    in ``origins``, the compact entry each comes from. Every published location
+    must appear in exactly one entry, and every location an entry names must be
+    published; a ``tolerance`` needs a ``why``; a text is written in one place
+    (a reason used twice is named under ``reasons``). Raises ValueError listing
+    every problem, each naming the file and the entry as written.
     """
     path = Path(path)
     mapping = load_yaml(path)
     problems = schema_errors(mapping, schema, str(path))
     if problems:
         raise ValueError("\n".join(problems))
+    written = mapping["reproduce"]
+    try:
+        entries, origins = expand(written)
+    except CompactError as err:
+        raise ValueError("\n".join(f"{path}: {line}" for line in str(err).splitlines())) from None
+    # each expanded entry is checked as if it had been written as one (a tolerance needs a why, ...)
+    for line in schema_errors({"study": mapping["study"], "reproduce": entries}, schema, str(path)):
+        problems.append(re.sub(r"at key 'reproduce\.(\d+)", lambda m: f"at key '{origins[int(m.group(1))]}", line))
     printed = {entry["location"] for entry in published["numbers"]}
     seen: dict[str, int] = {}
-    for index, entry in enumerate(mapping["reproduce"]):
+    for index, entry in enumerate(entries):
         for location in _locations(entry):
             if location not in printed:
-                problems.append(f"{path}: reproduce[{index}]: location {location!r} is not in the published file")
+                problems.append(f"{path}: {origins[index]}: location {location!r} is not in the published file")
             elif location in seen:
-                problems.append(f"{path}: reproduce[{index}]: location {location!r} is already mapped by reproduce[{seen[location]}]")
+                problems.append(f"{path}: {origins[index]}: location {location!r} is already mapped by {origins[seen[location]]}")
             seen.setdefault(location, index)
     problems += _reason_problems(path, mapping)
-    missing = [entry["location"] for entry in published["numbers"] if entry["location"] not in seen]
-    problems += [f"{path}: published location {location!r} has no entry in reproduce" for location in missing]
+    for location in (entry["location"] for entry in published["numbers"] if entry["location"] not in seen):
+        under = under_prefix(written, location)
+        problems.append(f"{path}: published location {location!r} has no entry in reproduce" + (f" (under {', '.join(under)})" if under else ""))
     if mapping["study"] != published["study"]:
         problems.append(f"{path}: at key 'study': {mapping['study']!r} is not the published file's study {published['study']!r}")
     if problems:
         raise ValueError("\n".join(problems))
-    return mapping
+    return {**mapping, "reproduce": entries, "origins": origins}
 
 
 def _is_key(text: str) -> bool:
@@ -93,27 +112,28 @@ def _is_key(text: str) -> bool:
 
 
 def _reason_problems(path: Path, mapping: Mapping) -> list[str]:
-    """A reason is named once and cited by key: no unknown or unused key, no text pasted twice."""
+    """A reason is named once and cited by key: no unknown or unused key, no text written twice.
+
+    Texts are counted as written (:func:`~her2cohort.replication.compact.written_texts`): one
+    ``why`` of an entry that maps four numbers is one use."""
     reasons = mapping.get("reasons", {})
     problems, cited, texts = [], set(), {}
-    for index, entry in enumerate(mapping["reproduce"]):
-        for field in EXPLAINING:
-            value = entry.get(field)
-            for text in [value] if isinstance(value, str) else value or []:
-                problems += _one_reason(path, index, field, text, reasons, cited, texts)
+    for where, field, value in written_texts(mapping["reproduce"]):
+        for text in [value] if isinstance(value, str) else value or []:
+            problems += _one_reason(path, where, field, text, reasons, cited, texts)
     problems += [f"{path}: reasons.{key} is cited by no entry" for key in reasons if key not in cited]
-    problems += [f"{path}: reasons.{key} is pasted as a text at reproduce[{texts[text]}]: cite the key" for key, text in reasons.items() if text in texts]
+    problems += [f"{path}: reasons.{key} is pasted as a text at {texts[text]}: cite the key" for key, text in reasons.items() if text in texts]
     return problems
 
 
-def _one_reason(path, index, field, text, reasons, cited, texts) -> list[str]:
+def _one_reason(path, where, field, text, reasons, cited, texts) -> list[str]:
     """Check one explaining text: a known key (recorded as cited), or a text not seen before."""
     if _is_key(text):
         cited.add(text)
-        return [] if text in reasons else [f"{path}: reproduce[{index}].{field}: {text!r} is not a key of `reasons`"]
+        return [] if text in reasons else [f"{path}: {where}.{field}: {text!r} is not a key of `reasons`"]
     if text in texts:
-        return [f"{path}: reproduce[{index}].{field} repeats the text of reproduce[{texts[text]}]: name it under `reasons` and cite its key"]
-    texts[text] = index
+        return [f"{path}: {where}.{field} repeats the text of {texts[text]}: name it under `reasons` and cite its key"]
+    texts[text] = where
     return []
 
 
@@ -249,6 +269,7 @@ def audit(
     outputs = outputs or {}
     reasons = mapping.get("reasons", {})
     ratios = ratio_groups(mapping, by_location)
+    origins = mapping.get("origins") or []  # the compact entry of each expanded one (load_mapping)
     results = {}
     for index, entry in enumerate(mapping["reproduce"]):
         for location in _locations(entry):
@@ -261,7 +282,8 @@ def audit(
                 try:
                     value = reproduce(tables, entry, None)
                 except SelectionError as err:
-                    raise ValueError(f"config/replication/{study}.yaml: reproduce[{index}] ({location!r}): {err}") from None
+                    origin = origins[index] if index < len(origins) else f"reproduce[{index}]"
+                    raise ValueError(f"config/replication/{study}.yaml: {origin} ({location!r}): {err}") from None
                 status, explanation, keys = judge(entry, published_entry, value, by_location, inconsistencies, tables, variants, ratios, reasons)
                 selectors = entry["with"].values() if "compute" in entry else [entry]
                 where = shown_in(selectors, outputs.get("tables", []), outputs.get("figures", []))
