@@ -72,3 +72,22 @@ def test_printed_numbers_are_recorded_and_reprint_exactly():
     assert frame["text"].tolist() == ["1.20 (0.50\u2013NR)", "0.047"]
     assert [reprint(k, v, o) for k, v, o in zip(frame["kind"], frame["values"], frame["options"])] == frame["text"].tolist()
     assert frame.loc[0, "values"] == "[1.2, 0.5, null]" and frame.loc[0, "where"] == "row 1, HR"
+
+
+def test_outputs_format_numbers_only_through_the_numbers_module():
+    """No f-string format spec ({x:.1f}, {x:g}) in the modules that print for readers (tables, figures,
+    the audit), except an axis scale's tick formatter and an error message."""
+    import ast
+
+    from conftest import ROOT
+
+    offenders = []
+    for folder in ("render", "replication"):
+        for path in sorted((ROOT / "src" / "her2cohort" / folder).rglob("*.py")):
+            lines = path.read_text(encoding="utf-8").splitlines()
+            for node in ast.walk(ast.parse("\n".join(lines))):
+                if isinstance(node, ast.FormattedValue) and node.format_spec is not None:
+                    line = lines[node.lineno - 1]
+                    if "# axis scale" not in line and "Error(" not in line and "raise " not in line:
+                        offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}: {line.strip()[:100]}")
+    assert offenders == []

@@ -65,6 +65,17 @@ def short(value: Any, decimals: int = 3) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def significant(value: Any, digits: int = 4) -> str:
+    """A number to ``digits`` significant digits, half up, without trailing zeros: 0.2686, 16.66, 48."""
+    if is_missing(value):
+        return DASH
+    value = float(value)
+    if value == 0 or math.isinf(value):
+        return number(value, 0)
+    decimals = max(digits - 1 - math.floor(math.log10(abs(value))), 0)
+    return short(value, decimals)
+
+
 def count(value: Any) -> str:
     """A count as an integer (46, not 46.0); NA as an en dash."""
     return DASH if is_missing(value) else str(int(round(float(value))))
@@ -140,6 +151,7 @@ def beside(value: Any, printed_decimals: int) -> str:
 FORMATS = {
     "number": number,
     "short": short,
+    "significant": significant,
     "count": count,
     "percent": percent,
     "n_percent": n_percent,

@@ -36,6 +36,7 @@ from typing import Any, Iterable, Mapping
 import pandas as pd
 
 from her2cohort.replication.locations import SEPARATOR, fill, matches, segments, sibling
+from her2cohort.numbers import number, short, significant
 from her2cohort.replication.tolerance import Z95, agrees, round_half_up, shown
 
 COLUMNS = ["study", "check", "location", "compared_with", "printed", "implied", "consistent", "explanation"]
@@ -75,7 +76,7 @@ def _printed_value(entry: Mapping) -> str:
 
 def _p_shown(p: float) -> str:
     """A p-value with enough digits to tell 0.0002 from 0.002."""
-    return f"{p:.3f}" if p >= 0.001 else f"{p:.1e}"
+    return number(p, 3) if p >= 0.001 else f"{significant(p, 2)}"
 
 
 def _fits(n: float, d: float, entry: Mapping) -> str:
@@ -85,10 +86,10 @@ def _fits(n: float, d: float, entry: Mapping) -> str:
     denominators = [k for k in range(max(int(n), 1), int(2 * d) + 2) if agrees(100 * n / k, entry)]
     parts = []
     printed = _printed_value(entry)
-    parts.append(f"{printed}% of {d:g} would be {', '.join(f'{k}' for k in numerators)}" if numerators else f"no count out of {d:g} gives {printed}%")
-    parts.append(f"{n:g} is {printed}% of {', '.join(str(k) for k in denominators[:4])}" if denominators else f"no denominator gives {printed}% for {n:g}")
+    parts.append(f"{printed}% of {short(d, 6)} would be {', '.join(f'{k}' for k in numerators)}" if numerators else f"no count out of {short(d, 6)} gives {printed}%")
+    parts.append(f"{short(n, 6)} is {printed}% of {', '.join(str(k) for k in denominators[:4])}" if denominators else f"no denominator gives {printed}% for {short(n, 6)}")
     if n > 0 and d > 0 and round(percent, 1) == round(100 * (d - n) / d, 1):
-        parts.append(f"{printed}% is the complement 100 - {100 * n / d:.1f}")
+        parts.append(f"{printed}% is the complement 100 - {number(100 * n / d, 1)}")
     return "; ".join(parts)
 
 
@@ -110,8 +111,8 @@ def _percentages(study: str, rules: Iterable[Mapping], published: Mapping[str, M
             continue
         implied = 100 * n / d if d else math.nan
         ok = agrees(implied, entry)
-        explanation = f"{n:g}/{d:g} = {implied:.2f}%" + ("" if ok else f", printed {_printed_value(entry)}%: {_fits(n, d, entry)}")
-        rows.append(_row(study, "percentage", location, [count_location, *used], entry["printed"], f"{implied:.4f}", ok, explanation))
+        explanation = f"{short(n, 6)}/{short(d, 6)} = {number(implied, 2)}%" + ("" if ok else f", printed {_printed_value(entry)}%: {_fits(n, d, entry)}")
+        rows.append(_row(study, "percentage", location, [count_location, *used], entry["printed"], number(implied, 4), ok, explanation))
     return rows
 
 
@@ -126,8 +127,8 @@ def _sums(study: str, rules: Iterable[Mapping], published: Mapping[str, Mapping]
         value = sum(float(published[loc]["value"]) for loc in parts)
         ok = value == float(published[total]["value"])
         shown_parts = " + ".join(published[loc]["printed"] for loc in parts)
-        explanation = f"{shown_parts} = {value:g}, printed total {published[total]['printed']}" + ("" if ok else f" (difference {value - float(published[total]['value']):+g})")
-        rows.append(_row(study, "sum", total, parts, published[total]["printed"], f"{value:g}", ok, explanation))
+        explanation = f"{shown_parts} = {short(value, 6)}, printed total {published[total]['printed']}" + ("" if ok else f" (difference {'+' if value >= float(published[total]['value']) else ''}{short(value - float(published[total]['value']), 6)})")
+        rows.append(_row(study, "sum", total, parts, published[total]["printed"], short(value, 6), ok, explanation))
     return rows
 
 
@@ -196,7 +197,7 @@ def _wald_p(study: str, families: Iterable[Mapping], published: Mapping[str, Map
         )
         if asymmetric:
             explanation += "; the CI is not symmetric around the estimate on the log scale (not a Wald interval)"
-        rows.append(_row(study, "wald_p", family["p"], [family["estimate"], *family["ci"]], p["printed"], f"{p_low:.4f}-{p_high:.4f}", ok, explanation))
+        rows.append(_row(study, "wald_p", family["p"], [family["estimate"], *family["ci"]], p["printed"], f"{number(p_low, 4)}-{number(p_high, 4)}", ok, explanation))
     return rows
 
 

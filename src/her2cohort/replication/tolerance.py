@@ -39,38 +39,35 @@ estimate inside the printed CI but on the other side of 1 (printed HR 1.67,
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any, Callable, Mapping
 
 # the standard library's normal quantile (Wichura's AS 241, as R's qnorm): the
 # replication job need not import scipy.stats for two quantiles (a second of start-up)
 from statistics import NormalDist
 
+from her2cohort.numbers import beside, half_up, number, short, significant
+
 Z95 = NormalDist().inv_cdf(0.975)
 
 
 def round_half_up(value: float, decimals: int) -> Decimal:
-    """Half up on the decimal the value prints as: 31.25 -> 31.3, as journals print
-    (Python's format and R's sprintf round exact ties to even: 31.2)."""
-    return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    """Half up on the decimal the value prints as (:func:`her2cohort.numbers.half_up`, the one rounding rule)."""
+    return half_up(value, decimals)
 
 
 def shown(value: float, decimals: int) -> str:
-    """The value as it would be printed at ``decimals``."""
+    """The value as it would be printed at ``decimals`` ("NA", "inf" spelled out for the audit)."""
     if value is None or math.isnan(value):
         return "NA"
     if math.isinf(value):
         return "inf" if value > 0 else "-inf"
-    return str(round_half_up(value, decimals))
+    return str(half_up(value, decimals))
 
 
 def shown_beside(value: float, entry: Mapping[str, Any]) -> str:
-    """A reproduced value as it is printed beside the paper's: a whole number as an
-    integer where the paper prints integers (46, not 46.0), anything else to one
-    decimal beyond the printed precision, enough to show which way it rounds."""
-    if entry["precision"] == 0 and value is not None and math.isfinite(value) and float(value).is_integer():
-        return str(int(value))
-    return shown(value, entry["precision"] + 1)
+    """A reproduced value beside the paper's (:func:`her2cohort.numbers.beside`): counts as integers."""
+    return beside(value, entry["precision"])
 
 
 def agrees(value: float, entry: Mapping[str, Any]) -> bool:
@@ -119,7 +116,7 @@ def direction_conflict(printed: Mapping[str, Any], reproduced: Mapping[str, floa
         want, got = side(float(printed["estimate"]["value"]), null), side(estimate, null)
         if want and want != got:
             reasons.append(
-                f"direction: reproduced {shown_beside(estimate, printed['estimate'])} lies {_SIDES[got]} {null:g}, "
+                f"direction: reproduced {shown_beside(estimate, printed['estimate'])} lies {_SIDES[got]} {short(null, 6)}, "
                 f"the printed {printed['estimate']['printed']} {_SIDES[want]} it (opposite effect)"
             )
     limits = ("conf_low", "conf_high")
@@ -127,7 +124,7 @@ def direction_conflict(printed: Mapping[str, Any], reproduced: Mapping[str, floa
         want = interval_side(float(printed["conf_low"]["value"]), float(printed["conf_high"]["value"]), null)
         got = interval_side(reproduced["conf_low"], reproduced["conf_high"], null)
         if want != got:
-            words = {1: f"lies above {null:g}", -1: f"lies below {null:g}", 0: f"contains {null:g}"}
+            words = {1: f"lies above {short(null, 6)}", -1: f"lies below {short(null, 6)}", 0: f"contains {short(null, 6)}"}
             low = shown_beside(reproduced["conf_low"], printed["conf_low"])
             high = shown_beside(reproduced["conf_high"], printed["conf_high"])
             reasons.append(
@@ -156,7 +153,7 @@ def check(rule: Mapping[str, Any], value: float, entry: Mapping[str, Any], publi
         same_side = (value < 0.05) == (target < 0.05)
         ok = abs(z_value - z_target) <= limit and same_side
         side = "" if same_side else "; on the other side of 0.05"
-        return ok, f"p {shown(value, 3)} (z {z_value:.2f}) vs printed {entry['printed']} (z {z_target:.2f}): |dz| = {abs(z_value - z_target):.2f} {'<=' if abs(z_value - z_target) <= limit else '>'} {limit:g}{side}"
+        return ok, f"p {shown(value, 3)} (z {number(z_value, 2)}) vs printed {entry['printed']} (z {number(z_target, 2)}): |dz| = {number(abs(z_value - z_target), 2)} {'<=' if abs(z_value - z_target) <= limit else '>'} {short(limit, 6)}{side}"
     if name == "ci_se":
         low, high = (float(published[loc]["value"]) for loc in rule["ci"])
         log = rule.get("scale", "log") == "log"
@@ -167,15 +164,15 @@ def check(rule: Mapping[str, Any], value: float, entry: Mapping[str, Any], publi
         distance = abs(transform(value) - transform(target))
         ok = distance <= se
         unit = "log-scale " if log else ""
-        return ok, f"reproduced {shown_beside(value, entry)} vs printed {entry['printed']}: {unit}distance {distance:.3f} {'<=' if ok else '>'} one published SE {se:.3f} (from the CI {published[rule['ci'][0]]['printed']}-{published[rule['ci'][1]]['printed']})"
+        return ok, f"reproduced {shown_beside(value, entry)} vs printed {entry['printed']}: {unit}distance {number(distance, 3)} {'<=' if ok else '>'} one published SE {number(se, 3)} (from the CI {published[rule['ci'][0]]['printed']}-{published[rule['ci'][1]]['printed']})"
     if name == "se":
         se = se_of(rule["se"]) * float(rule.get("times", 1))
         distance = abs(value - target)
         ok = distance <= se
-        return ok, f"reproduced {shown_beside(value, entry)} vs printed {entry['printed']}: distance {distance:.3f} {'<=' if ok else '>'} {rule.get('times', 1)} x the reproduced SE ({se:.3f})"
+        return ok, f"reproduced {shown_beside(value, entry)} vs printed {entry['printed']}: distance {number(distance, 3)} {'<=' if ok else '>'} {rule.get('times', 1)} x the reproduced SE ({number(se, 3)})"
     if name in ("absolute", "relative"):
         limit = float(rule["max"]) * (abs(target) if name == "relative" else 1.0)
         distance = abs(value - target)
         ok = distance <= limit
-        return ok, f"reproduced {shown_beside(value, entry)} vs printed {entry['printed']}: |difference| {distance:.4g} {'<=' if ok else '>'} {limit:.4g}"
+        return ok, f"reproduced {shown_beside(value, entry)} vs printed {entry['printed']}: |difference| {significant(distance, 4)} {'<=' if ok else '>'} {significant(limit, 4)}"
     raise ValueError(f"unknown tolerance rule {name!r}")

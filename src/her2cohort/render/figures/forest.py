@@ -43,7 +43,7 @@ def forest_figure(rows: pd.DataFrame, *, xlabel: str = "Hazard ratio (95% CI)", 
         # ratios printed as journals do (0.2, 0.5, 1, 2, 5), not matplotlib's 10^-1 / 10^0 (tick labels of the scale)
         ticks = [t for t in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100) if low <= t <= high]
         axis.xaxis.set_major_locator(FixedLocator(ticks))
-        axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+        axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))  # axis scale: ticks, not results
         axis.xaxis.set_minor_formatter(NullFormatter())
         axis.set_ylim(-0.7, len(rows) - 0.3)
         axis.set_yticks(range(len(rows) - 1, -1, -1), list(rows["label"]))

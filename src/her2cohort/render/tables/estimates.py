@@ -17,7 +17,7 @@ from typing import Mapping
 
 import pandas as pd
 
-from her2cohort.numbers import DASH, NOT_REACHED, Printed, is_missing
+from her2cohort.numbers import DASH, NOT_REACHED, Printed, is_missing, short
 from her2cohort.render.labels import short_test
 from her2cohort.results import Results
 
@@ -37,7 +37,7 @@ def estimates(results: Results, spec: Mapping, printed: Printed) -> tuple[pd.Dat
         def value(column: str) -> float:
             return float(record[column]) * scale if column in record and not is_missing(record[column]) else math.nan
 
-        at = dict(source=f"{item['from']} / {dict(item.get('row') or {})}" + (f" x {scale:g}" if scale != 1 else ""), where=f"row {len(rows) + 1}, {heading}")
+        at = dict(source=f"{item['from']} / {dict(item.get('row') or {})}" + (f" x {short(scale, 6)}" if scale != 1 else ""), where=f"row {len(rows) + 1}, {heading}")
         if item.get("interval") == "range":
             # a median with the range of the analysis row (median_follow_up: min_time, max_time), no CI
             estimate_text = DASH if math.isnan(value("estimate")) else (
