@@ -148,48 +148,26 @@ def binom_test(
         raise StatisticsError(f"alternative must be one of {ALTERNATIVES}, got {alternative!r}")
     if not (0 <= p <= 1) or math.isnan(p):
         raise StatisticsError(f"p must be in [0, 1], got {p}")
-    low, high = clopper_pearson_ci(x, n, conf_level, alternative)
-    return result_frame(
-        [
-            {
-                "term": "proportion",
-                "estimate": x / n,
-                "conf_low": low,
-                "conf_high": high,
-                "conf_level": conf_level,
-                "statistic": float(x),
-                "statistic_name": "successes",
-                "p_value": _binom_p_value(x, n, p, alternative),
-                "method": _TEST_METHOD,
-                "convention": f"R stats::binom.test(x, n, p = {p:g})",
-                "n": n,
-                "alternative": alternative,
-                "successes": x,
-            }
-        ]
+    return _proportion_row(
+        x, n, conf_level, alternative,
+        statistic=float(x), statistic_name="successes", p_value=_binom_p_value(x, n, p, alternative),
+        method=_TEST_METHOD, convention=f"R stats::binom.test(x, n, p = {p:g})",
     )
 
 
 def _interval_row(x: int, n: int, conf_level: float) -> pd.DataFrame:
     """The estimate and its Clopper–Pearson interval, no test (no null declared): p_value NA."""
-    low, high = clopper_pearson_ci(x, n, conf_level)
-    return result_frame(
-        [
-            {
-                "term": "proportion",
-                "estimate": x / n,
-                "conf_low": low,
-                "conf_high": high,
-                "conf_level": conf_level,
-                "statistic_name": "",
-                "method": _INTERVAL_METHOD,
-                "convention": "R stats::binom.test(x, n)$conf.int (no null proportion declared: no test)",
-                "n": n,
-                "alternative": "two-sided",
-                "successes": x,
-            }
-        ]
+    return _proportion_row(
+        x, n, conf_level, "two-sided", statistic_name="", method=_INTERVAL_METHOD,
+        convention="R stats::binom.test(x, n)$conf.int (no null proportion declared: no test)",
     )
+
+
+def _proportion_row(x: int, n: int, conf_level: float, alternative: str, **test) -> pd.DataFrame:
+    """One row: x / n with its Clopper–Pearson interval, and the test columns given."""
+    low, high = clopper_pearson_ci(x, n, conf_level, alternative)
+    row = {"term": "proportion", "estimate": x / n, "conf_low": low, "conf_high": high, "conf_level": conf_level}
+    return result_frame([{**row, **test, "n": n, "alternative": alternative, "successes": x}])
 
 
 def proportion_table(
