@@ -17,18 +17,19 @@ with user_errors(smk.log[0]):
     # read only when an analysis is declared on them (data: treatment_lines)
     treatment_lines = read_table(smk.input.treatment_lines) if any(a.get("data") == "treatment_lines" for a in study.get("analyses", [])) else None
     lines = []
-    for analysis in study.get("analyses", []):
+    source = f"config/studies/{study['study']}.yaml"
+    for index, analysis in enumerate(study.get("analyses", [])):
         try:
-            result = run_analysis(data, analysis, study.get("derive"), treatment_lines=treatment_lines)
+            result = run_analysis(data, analysis, study.get("derive"), treatment_lines=treatment_lines, source=source, key=f"analyses[{index}]")
         except StatisticsError as err:
-            raise StudyConfigError(f"config/studies/{study['study']}.yaml: analysis {analysis['id']!r}: {err}") from None
+            raise StudyConfigError(f"{source}: analysis {analysis['id']!r}: {err}") from None
         write_table(result, out / f"{analysis['id']}.csv")
         lines.append(f"{analysis['id']}: {analysis['type']}, {len(result)} rows")
         for variant in analysis.get("variants", {}):
             try:
-                result = run_analysis(data, analysis, study.get("derive"), variant, treatment_lines)
+                result = run_analysis(data, analysis, study.get("derive"), variant, treatment_lines, source, f"analyses[{index}]")
             except StatisticsError as err:
-                raise StudyConfigError(f"config/studies/{study['study']}.yaml: analysis {analysis['id']!r} variant {variant!r}: {err}") from None
+                raise StudyConfigError(f"{source}: analysis {analysis['id']!r} variant {variant!r}: {err}") from None
             write_table(result, out / f"{analysis['id']}--{variant}.csv")
             lines.append(f"{analysis['id']}--{variant}: {analysis['type']}, {len(result)} rows")
     Path(smk.log[0]).write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -85,9 +85,11 @@ def test_repeated_ids_are_refused(tmp_path):
         load_study(path)
 
 
-def test_bad_expressions_name_the_analysis(example):
+def test_bad_expressions_name_the_file_and_key(example):
     _, data = example
-    with pytest.raises(StudyConfigError, match="analysis 'x': where 'no_such_column > 1' failed"):
-        prepare(data, None, "no_such_column > 1", "analysis 'x'")
-    with pytest.raises(StudyConfigError, match="derive y"):
-        prepare(data, {"y": "no_such_column + 1"}, None, "analysis 'x'")
+    with pytest.raises(StudyConfigError, match=r"s.yaml: at key 'analyses\[3\].where': 'no_such_column > 1': `no_such_column`: no column named"):
+        prepare(data, None, "no_such_column > 1", "analyses[3]", "s.yaml")
+    with pytest.raises(StudyConfigError, match=r"at key 'analyses\[3\].derive.y'"):
+        prepare(data, {"y": "no_such_column + 1"}, None, "analyses[3]", "s.yaml")
+    with pytest.raises(StudyConfigError, match=r"at key 'derive.z'.*did you mean 'baseline_h_score'"):
+        prepare(data, None, None, "analyses[3]", "s.yaml", study_derive={"z": "baseline_h_scor > 1"})

@@ -264,8 +264,8 @@ def test_query_criterion_and_bad_query(cohort_dir, study):
     cohort = clean_cohort(cohort_dir, study)
     assert cohort.flow["n_remaining"].tolist() == [10, 8]
     study["inclusion"][0]["require"]["query"] = "age >= 50"
-    with pytest.raises(StudyConfigError, match="query 'age >= 50' failed"):
-        clean_cohort(cohort_dir, study)
+    with pytest.raises(StudyConfigError, match=r"s.yaml: at key 'inclusion\[0\].require.query': 'age >= 50': `age`: no column named 'age'"):
+        clean_cohort(cohort_dir, study, "s.yaml")
 
 
 # --- dates to months and endpoints ------------------------------------------

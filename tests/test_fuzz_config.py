@@ -146,7 +146,7 @@ SEMANTIC = {
     "endpoint_origin_not_a_column": (lambda s: s["endpoints"]["os"].update(origin="nowhere_date"), "endpoints.os"),
     "inclusion_column_not_a_column": (lambda s: s["inclusion"].append({"label": "x", "reason": "y", "require": {"not_missing": "nowhere"}}), "inclusion"),
     "inclusion_values_column_not_a_column": (lambda s: s["inclusion"].append({"label": "x", "reason": "y", "require": {"in": {"column": "nowhere", "values": [1]}}}), "inclusion"),
-    "inclusion_query_broken": (lambda s: s["inclusion"].append({"label": "x", "reason": "y", "require": {"query": "age_years >>> 3"}}), "inclusion: query"),
+    "inclusion_query_not_a_column": (lambda s: s["inclusion"].append({"label": "x", "reason": "y", "require": {"query": "nowhere >= 3"}}), "inclusion[3].require.query"),
     "interval_not_a_column": (lambda s: s.update(intervals={"gap_months": ["nowhere_date", "death_date"]}), "intervals.gap_months"),
     "variable_twice": (lambda s: s["variables"].append({"name": "sex", "kind": "text"}), "variables"),
 }
@@ -176,8 +176,17 @@ def test_a_valid_but_inapplicable_study_is_a_clear_error_naming_the_key(case, tm
 def test_a_broken_derive_or_where_expression_names_the_analysis(where):
     analysis = {"id": "broken", "type": "proportion", "params": {"outcome": "outcome", "success": "yes"}}
     analysis.update({"derive": {"flag": "score >>> 1"}} if where == "derive" else {"where": "no_such_column == 1"})
-    with pytest.raises(StudyConfigError, match=f"analysis 'broken': {where}"):
+    key = r"analyses\[id=broken\]\.derive\.flag" if where == "derive" else r"analyses\[id=broken\]\.where"
+    with pytest.raises(StudyConfigError, match=key):
         run_analysis(SCENARIOS["all_events"], analysis)
+
+
+def test_a_broken_inclusion_query_is_refused_when_the_study_loads(tmp_path):
+    study = yaml.safe_load((ROOT / "config/studies/example.yaml").read_text())
+    study["inclusion"].append({"label": "x", "reason": "y", "require": {"query": "age_years >>> 3"}})
+    path = write_study(tmp_path, "example", dump(study))
+    with pytest.raises(ValueError, match=r"at key 'inclusion\[3\].require.query': 'age_years >>> 3': .*not a valid expression"):
+        load_study(path)
 
 
 def test_a_study_variable_named_like_an_identifier_is_refused(tmp_path):

@@ -17,6 +17,7 @@ PACKAGE = ROOT / "src" / "her2cohort"
 #: Layer of each module family, lowest first; a module may import its own layer and lower ones.
 LAYERS = {
     "her2cohort.errors": 0,
+    "her2cohort.expressions": 0,  # the study language: imports errors only
     "her2cohort.numbers": 0,
     "her2cohort.stats": 0,
     "her2cohort.results": 1,

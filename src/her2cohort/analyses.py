@@ -3,9 +3,9 @@
 A study's YAML lists ``analyses:``, each ``{id, type, params, where, derive}``:
 ``type`` names a catalogue entry (:data:`CATALOGUE`), ``params`` are that
 function's keyword arguments (checked against its signature before anything
-runs), ``where`` restricts the analysis set (a pandas ``query``), ``derive``
-adds columns (pandas ``eval`` expressions, e.g. ``h_score_le_170:
-"baseline_h_score <= 170"``); ``data: treatment_lines`` runs it on the
+runs), ``where`` restricts the analysis set and ``derive`` adds columns, both
+expressions of the study language (:mod:`her2cohort.expressions`, e.g.
+``h_score_le_170: "baseline_h_score <= 170"``); ``data: treatment_lines`` runs it on the
 treatment lines instead of the analysis set (:func:`run_analysis`). Each
 analysis returns the tidy frame of its
 library function, with ``analysis`` and ``type`` columns in front; adding an
@@ -21,6 +21,7 @@ import pandas as pd
 
 from her2cohort.config import analysis_param_errors
 from her2cohort.errors import StudyConfigError
+from her2cohort.expressions import evaluate, select
 from her2cohort.stats import contingency, cox, kaplan_meier, logistic, logrank, molecular, paired_categorical, proportions, rank_tests, roc, table1
 from her2cohort.stats import timeline
 
@@ -117,40 +118,49 @@ def analysis_problems(analyses: list[dict], where: str) -> list[str]:
     return problems or analysis_param_errors(analyses, CATALOGUE, where)
 
 
-def prepare(data: pd.DataFrame, derive: dict[str, str] | None, where: str | None, label: str) -> pd.DataFrame:
-    """Add derived columns, then restrict rows; errors name the analysis and the expression."""
+def prepare(
+    data: pd.DataFrame,
+    derive: dict[str, str] | None,
+    where: str | None,
+    key: str = "",
+    source: str = "",
+    study_derive: dict[str, str] | None = None,
+) -> pd.DataFrame:
+    """Add derived columns (the study's ``study_derive``, then ``derive``), then keep
+    the rows where ``where`` is True.
+
+    All are expressions of :mod:`her2cohort.expressions` (one language for every
+    expression of a study): a derived column keeps missing values missing, and a
+    row where ``where`` is missing is not kept. ``key`` is where ``derive`` and
+    ``where`` are declared in the study file ``source`` (``analyses[3]``; empty for
+    the study's own): an error names ``derive.{column}``, ``{key}.derive.{column}``
+    or ``{key}.where``.
+    """
     frame = data.copy()
-    for name, expression in (derive or {}).items():
-        try:
-            frame[name] = evaluate(frame, expression)
-        except Exception as err:  # the expression is the user's: say which failed
-            raise StudyConfigError(f"{label}: derive {name}: {expression!r} failed: {err}") from None
+    prefix = f"{key}." if key else ""
+    steps = [(f"derive.{name}", name, text) for name, text in (study_derive or {}).items()]
+    steps += [(f"{prefix}derive.{name}", name, text) for name, text in (derive or {}).items()]
+    for at, name, text in steps:
+        frame[name] = _checked(lambda: evaluate(frame, text, source, at), source, at, text)
     if where:
-        try:
-            rows = evaluate(frame, where)
-            frame = frame.loc[rows]
-        except Exception as err:
-            raise StudyConfigError(f"{label}: where {where!r} failed: {err}") from None
+        rows = _checked(lambda: select(frame, where, source, f"{prefix}where"), source, f"{prefix}where", where)
+        frame = frame.loc[rows.to_numpy()]
+        # a True/False column is held as objects while it has missing values; on
+        # the rows kept it may have none: plain True/False again (a covariate, not a factor)
+        for name in dict.fromkeys(name for _, name, _ in steps):
+            if frame[name].dtype == object:
+                frame[name] = frame[name].infer_objects()
     return frame
 
 
-def evaluate(frame: pd.DataFrame, expression: str):
-    """``frame.eval(expression, engine="python")``, given only the columns the
-    expression can name (those whose name occurs in its text).
-
-    ``DataFrame.eval`` builds a Series of every column for each expression and
-    looks up the frame's dtypes once per column: quadratic in the number of
-    columns (benchmarks/README.md measures it). Backtick-quoted names (a column with a space) resolve as in
-    ``DataFrame.eval``; the index is not a name here (no study uses it).
-    """
-    from pandas.core.computation.parsing import clean_column_name
-
-    columns = {
-        clean_column_name(name): frame[name]
-        for name in frame.columns
-        if isinstance(name, str) and name in expression
-    }
-    return pd.eval(expression, engine="python", resolvers=(columns,), target=frame)
+def _checked(compute: Callable[[], Any], source: str, key: str, expression: str):
+    """``compute()``; an error that is not already an :class:`ExpressionError` names the key too."""
+    try:
+        return compute()
+    except StudyConfigError:
+        raise
+    except Exception as err:  # a defect of the evaluator, not of the study: still say where
+        raise StudyConfigError(f"{source or 'study'}: at key '{key}': {expression!r} failed: {err}") from None
 
 
 def with_patient_columns(lines: pd.DataFrame, patients: pd.DataFrame) -> pd.DataFrame:
@@ -167,6 +177,8 @@ def run_analysis(
     study_derive: dict[str, str] | None = None,
     variant: str | None = None,
     treatment_lines: pd.DataFrame | None = None,
+    source: str = "",
+    key: str | None = None,
 ) -> pd.DataFrame:
     """Run one declared analysis on the analysis set; return its tidy result.
 
@@ -181,15 +193,19 @@ def run_analysis(
     patient's analysis-set columns after the study's ``derive``
     (:func:`with_patient_columns`); its own ``derive`` and ``where`` then apply
     to those rows.
+
+    ``source`` (the study file) and ``key`` (where the analysis is declared in it,
+    ``analyses[3]``) name the expression of an error.
     """
     label = f"analysis {analysis['id']!r}" + (f" variant {variant!r}" if variant else "")
+    key = key or f"analyses[id={analysis['id']}]"
     if analysis.get("data", "analysis_set") == "treatment_lines":
         if treatment_lines is None or "patient_key" not in treatment_lines.columns:
             raise StudyConfigError(f"{label}: declared on the treatment lines (data: treatment_lines), but the cohort has none")
-        patients = prepare(data, study_derive, None, label)
-        frame = prepare(with_patient_columns(treatment_lines, patients), analysis.get("derive"), analysis.get("where"), label)
+        patients = prepare(data, None, None, key, source, study_derive)
+        frame = prepare(with_patient_columns(treatment_lines, patients), analysis.get("derive"), analysis.get("where"), key, source)
     else:
-        frame = prepare(data, {**(study_derive or {}), **analysis.get("derive", {})}, analysis.get("where"), label)
+        frame = prepare(data, analysis.get("derive"), analysis.get("where"), key, source, study_derive)
     params = {**analysis.get("params", {}), **(analysis["variants"][variant] if variant else {})}
     result = CATALOGUE[analysis["type"]](frame, **params)
     result = result.reset_index(drop=True)

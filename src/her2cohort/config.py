@@ -19,6 +19,8 @@ from pathlib import Path
 
 import yaml
 
+from her2cohort.expressions import study_problems
+
 
 def _key_path(error) -> str:
     # An unknown key is named in the message; the path is that of its parent.
@@ -126,6 +128,10 @@ def load_study(
     statistics module, so with a marker it is skipped and a dry run of an
     unchanged study stays fast. Any edit to the file or to the library changes
     the name, so the check runs.
+
+    Every expression of the study (``derive``, ``where``, ``query``) is parsed
+    against the study language (:func:`her2cohort.expressions.study_problems`)
+    on every load, and each problem is listed with the others.
     """
     path = Path(path)
     raw = path.read_bytes() if path.is_file() else b""
@@ -136,6 +142,9 @@ def load_study(
     if not problems:
         problems += raw_dir_errors(study, str(path), Path(root).resolve())
         problems += identifier_variable_errors(study, str(path))
+    # every expression (derive, where, query) parsed against the language: a
+    # problem is reported with the others, before any job runs (cheap: no pandas)
+    expression_problems = study_problems(study, str(path))
     marker = _verified_marker(verified, raw, library) if verified is not None else None
     if not problems and analyses_check is not None and study.get("analyses") and not (marker and marker.exists()):
         problems += analyses_check(study["analyses"], str(path))
@@ -145,6 +154,7 @@ def load_study(
                 marker.touch()
             except OSError:  # a read-only checkout: the check simply runs each time
                 pass
+    problems += expression_problems
     if problems:
         raise ValueError("\n".join(problems))
     return study

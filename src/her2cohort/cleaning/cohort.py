@@ -78,8 +78,9 @@ def pseudonymise(patients: pd.DataFrame) -> pd.Series:
     width = max(3, len(str(len(patients))))
     return pd.Series([f"P{i:0{width}d}" for i in range(1, len(patients) + 1)], index=patients.index)
 
-def clean_cohort(raw_dir: str | Path, study: dict) -> CleanCohort:
-    """Run the cleaning stage on one cohort folder; see the module docstring."""
+def clean_cohort(raw_dir: str | Path, study: dict, source: str = "") -> CleanCohort:
+    """Run the cleaning stage on one cohort folder; see the module docstring.
+    ``source``: the study file, which an error in an inclusion ``query`` names."""
     notes: list[str] = []
     tables, files = read_cohort(raw_dir, study, notes)
     patients, specimens, lines = tables["patients"], tables["specimens"], tables["treatment_lines"]
@@ -87,7 +88,7 @@ def clean_cohort(raw_dir: str | Path, study: dict) -> CleanCohort:
     if index_date not in patients:
         raise StudyConfigError(f"index_date: column {index_date!r} is not in {files['patients']}")
 
-    kept, flow, excluded_rows = apply_inclusion(patients, specimens, study.get("inclusion", []), study.get("registry_label", "Registry"))
+    kept, flow, excluded_rows = apply_inclusion(patients, specimens, study.get("inclusion", []), study.get("registry_label", "Registry"), source or f"study {study.get('study', '')!r}")
     key = pseudonymise(patients)
     exclusions_frame = exclusions_table(patients, kept, excluded_rows, (("specimens", specimens), ("treatment_lines", lines)))
 

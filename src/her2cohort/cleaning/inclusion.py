@@ -2,9 +2,10 @@
 
 A study's YAML lists its criteria in order (``inclusion``), each a declarative
 requirement (a column not missing, a value among listed ones, a specimen at a
-time point, a query on patient columns) with a label and a reason.
-:func:`apply_inclusion` applies them one after the other and counts, at each
-step, the patients remaining and excluded: the flow diagram of the paper.
+time point, a query on patient columns in the study language of
+:mod:`her2cohort.expressions`) with a label and a reason. :func:`apply_inclusion`
+applies them one after the other and counts, at each step, the patients
+remaining and excluded: the flow diagram of the paper.
 :func:`exclusions_table` then lists every raw row that leaves the analysis:
 each excluded patient with the reason of the step that excluded it, and the
 specimens and treatment lines of those patients with the same reason. So
@@ -17,10 +18,12 @@ import pandas as pd
 
 from her2cohort.cleaning.reading import LINE
 from her2cohort.errors import StudyConfigError
+from her2cohort.expressions import select
 
 
-def _criterion_mask(criterion: dict, patients: pd.DataFrame, specimens: pd.DataFrame | None) -> pd.Series:
-    """Patients meeting one declarative criterion (see the study schema)."""
+def _criterion_mask(criterion: dict, patients: pd.DataFrame, specimens: pd.DataFrame | None, source: str = "", key: str = "") -> pd.Series:
+    """Patients meeting one declarative criterion (see the study schema); ``key`` is
+    where it is declared in the study file ``source`` (``inclusion[2].require``)."""
     if "not_missing" in criterion:
         column = criterion["not_missing"]
         if column not in patients:
@@ -44,11 +47,9 @@ def _criterion_mask(criterion: dict, patients: pd.DataFrame, specimens: pd.DataF
             ok &= specimens[column].notna()
         return patients["patient_id"].isin(specimens.loc[ok, "patient_id"])
     if "query" in criterion:
-        try:
-            keep = patients.eval(criterion["query"], engine="python")
-        except Exception as err:  # the expression is the user's; say what failed
-            raise StudyConfigError(f"inclusion: query {criterion['query']!r} failed: {err}") from None
-        return pd.Series(keep, index=patients.index).fillna(False).astype(bool)
+        # the study language (her2cohort.expressions): a patient for whom the
+        # query is missing does not meet it
+        return select(patients, criterion["query"], source, f"{key}.query" if key else "query")
     raise StudyConfigError(f"inclusion: unknown criterion {sorted(criterion)}")
 
 
@@ -57,8 +58,11 @@ def apply_inclusion(
     specimens: pd.DataFrame | None,
     inclusion: list[dict],
     registry_label: str = "Registry",
+    source: str = "",
 ) -> tuple[pd.Series, pd.DataFrame, list[tuple[int, str]]]:
     """Apply the criteria in order; return (kept mask, flow table, per-row exclusion).
+
+    ``source``: the study file, named with the key by an error in a ``query``.
 
     A patient excluded at one step is not counted again at later steps, so the
     flow reads as a CONSORT-style diagram: each step's ``n_excluded`` plus its
@@ -68,7 +72,7 @@ def apply_inclusion(
     flow = [{"step": 0, "label": registry_label, "n_remaining": int(len(patients)), "n_excluded": 0, "reason": ""}]
     excluded: dict[int, str] = {}
     for number, criterion in enumerate(inclusion, start=1):
-        meets = _criterion_mask(criterion["require"], patients, specimens)
+        meets = _criterion_mask(criterion["require"], patients, specimens, source, f"inclusion[{number - 1}].require")
         dropped = kept & ~meets
         for index in patients.index[dropped]:
             excluded[index] = criterion["reason"]

@@ -36,7 +36,10 @@ Step kinds
     given number of patients of each group.
 ``constant``, ``where``, ``derive``
     fixed values; values on the patients matching a condition; columns
-    computed from others (pandas expressions).
+    computed from others. Conditions and computed columns are expressions of
+    the study language (:mod:`her2cohort.expressions`, docs/study-language.md):
+    a recipe is configuration too. Besides the frame's columns they may name
+    ``_row``, each patient's row number (0, 1, ...) in the frame.
 ``excluded``
     registry patients that an inclusion criterion will exclude (last).
 
@@ -59,6 +62,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from her2cohort.expressions import evaluate, problems, select
 from her2cohort.rawdata import DAYS_PER_MONTH
 
 
@@ -72,6 +76,21 @@ class Context:
     inputs: dict[str, float]
     rng: np.random.Generator
     frame: pd.DataFrame  # one row per patient; column "_group" holds the stratum
+    at: str = ""  # the key of the step being run (steps[3]), named by an expression's error
+
+    @property
+    def source(self) -> str:
+        return f"data/reconstruction/{self.spec.get('study', '?')}.yaml"
+
+    def rows(self, expression: str | None, key: str) -> np.ndarray:
+        """The patients matching a condition of the recipe (all without one)."""
+        if expression is None:
+            return np.ones(len(self.frame), dtype=bool)
+        return select(self.frame, expression, self.source, key, extra={"_row": np.arange(len(self.frame))}).to_numpy(dtype=bool)
+
+    def computed(self, expression: str, key: str) -> np.ndarray:
+        """A column computed by an expression of the recipe, as floats (missing: NaN)."""
+        return np.asarray(evaluate(self.frame, expression, self.source, key, extra={"_row": np.arange(len(self.frame))}), dtype=float)
 
     def value(self, ref: Any, where: str) -> Any:
         """Resolve "@location" against the input numbers; other values pass through.
@@ -537,9 +556,9 @@ def step_excluded(ctx: Context, step: dict) -> None:
 
 
 def step_where(ctx: Context, step: dict) -> None:
-    """Set columns on the patients matching a condition (pandas ``eval`` expression),
-    e.g. ISH values on the IHC 2+ specimens."""
-    mask = np.asarray(ctx.frame.eval(step["where"], engine="python"), dtype=bool)
+    """Set columns on the patients matching a condition (an expression; a patient for
+    whom it is missing does not match), e.g. ISH values on the IHC 2+ specimens."""
+    mask = ctx.rows(step["where"], f"{ctx.at}.where")
     for column, value in step["values"].items():
         if column not in ctx.frame:
             ctx.frame[column] = np.nan if isinstance(value, (int, float)) else None
@@ -547,12 +566,12 @@ def step_where(ctx: Context, step: dict) -> None:
 
 
 def step_derive(ctx: Context, step: dict) -> None:
-    """Columns computed from others (pandas ``eval`` expression), e.g. the months from the
+    """Columns computed from others (expressions), e.g. the months from the
     index date to the start of a second line = progression-free survival + a gap; with
     ``where``, only the matching patients get the value (the others keep theirs)."""
-    mask = np.asarray(ctx.frame.eval(step["where"], engine="python"), dtype=bool) if "where" in step else np.ones(len(ctx.frame), dtype=bool)
+    mask = ctx.rows(step.get("where"), f"{ctx.at}.where")
     for column, expression in step["values"].items():
-        computed = np.asarray(ctx.frame.infer_objects().eval(expression, engine="python"), dtype=float)
+        computed = ctx.computed(expression, f"{ctx.at}.values.{column}")
         current = ctx.frame[column].to_numpy(dtype=float) if column in ctx.frame else np.full(len(ctx.frame), np.nan)
         ctx.frame[column] = np.where(mask, computed, current)
 
@@ -573,16 +592,15 @@ STEPS = {
 
 def check_totals(ctx: Context, checks: list[dict]) -> None:
     """Published totals that the chosen cells must add up to (e.g. 11 losses to IHC 0)."""
-    for check in checks:
+    for index, check in enumerate(checks):
         if "median" in check:  # a pooled median that per-group parts must give together
-            mask = np.asarray(ctx.frame.eval(check.get("where", "index == index"), engine="python"), dtype=bool)
-            values = pd.Series(np.asarray(ctx.frame.eval(check["median"], engine="python"), dtype=float))[mask].dropna()
+            mask = ctx.rows(check.get("where"), f"checks[{index}].where")
+            values = pd.Series(ctx.computed(check["median"], f"checks[{index}].median"))[mask].dropna()
             expected = ctx.value(check["equals"], f"check median {check['median']!r}")
             if abs(float(values.median()) - expected) > 1e-9:
                 raise ReconstructionError(f"check median {check['median']!r}: the spec gives {values.median()}, the paper {expected}")
             continue
-        mask = ctx.frame.eval(check["where"], engine="python")
-        observed = int(np.asarray(mask, dtype=bool).sum())
+        observed = int(ctx.rows(check["where"], f"checks[{index}].where").sum())
         expected = ctx.count(check["equals"], f"check {check['where']!r}")
         if observed != expected:
             raise ReconstructionError(f"check {check['where']!r}: the spec gives {observed}, the paper {expected}")
@@ -696,14 +714,34 @@ def to_raw_tables(ctx: Context) -> dict[str, pd.DataFrame]:
     return {"patients": patients, "specimens": specimens, "treatment_lines": lines}
 
 
+def recipe_expressions(spec: dict) -> list[tuple[str, str]]:
+    """Every expression of a recipe with its key: the ``where`` of each step, the
+    ``values`` of each ``derive`` step, the ``where`` and ``median`` of each check."""
+    found = []
+    for index, step in enumerate(spec.get("steps", [])):
+        if "where" in step and step.get("kind") in ("where", "derive"):
+            found.append((f"steps[{index}].where", step["where"]))
+        if step.get("kind") == "derive":
+            found += [(f"steps[{index}].values.{column}", expression) for column, expression in step.get("values", {}).items()]
+    for index, check in enumerate(spec.get("checks", [])):
+        found += [(f"checks[{index}].{key}", check[key]) for key in ("where", "median") if key in check]
+    return found
+
+
 def build_cohort(spec: dict, inputs: dict[str, float]) -> dict[str, pd.DataFrame]:
-    """Run the spec's steps and return the raw tables (not yet formatted for CSV)."""
+    """Run the spec's steps and return the raw tables (not yet formatted for CSV).
+    Every expression of the recipe is checked first, and all problems are reported at once."""
+    source = f"data/reconstruction/{spec.get('study', '?')}.yaml"
+    found = [problem for key, text in recipe_expressions(spec) for problem in problems(text, source, key)]
+    if found:
+        raise ReconstructionError("\n".join(found))
     rng = np.random.default_rng(spec["seed"])
     groups = []
     for group, ref in spec["groups"].items():
         groups += [group] * Context(spec, inputs, rng, pd.DataFrame()).count(ref, f"groups / {group}")
     ctx = Context(spec, inputs, rng, pd.DataFrame({"_group": groups}))
     for index, step in enumerate(spec["steps"]):
+        ctx.at = f"steps[{index}]"
         kind = step.get("kind")
         if kind not in STEPS:
             raise ReconstructionError(f"steps[{index}]: unknown kind {kind!r}; expected one of {', '.join(STEPS)}")
