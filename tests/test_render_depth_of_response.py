@@ -71,7 +71,7 @@ def test_catalogue_entries_and_byte_identical_files(tmp_path):
     assert {"waterfall", "dot_plot", "count_scatter"} <= set(FIGURES)
     test = pd.DataFrame([{"method": "Wilcoxon rank sum test with continuity correction", "p_value": 0.0307}])
     sources = _sources(DATA, {"depth": test})
-    spec = {"value": "change", "group": "group", "group_levels": ["a", "b"], "test": "depth", "where": "change.notna()"}
+    spec = {"value": "change", "group": "group", "group_levels": ["a", "b"], "test": "depth", "where": "not is_missing(change)"}
     printed = Printed()
     figure, drawn = dot_plot(sources, spec, printed)
     assert any(t.get_text() == "Mann-Whitney U: p = 0.031" for t in figure.axes[0].texts)

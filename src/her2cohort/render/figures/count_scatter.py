@@ -91,7 +91,7 @@ def count_scatter(sources: Sources, spec: Mapping, printed: Printed):
     x = spec["x"]
     drawn_points, drawn_medians, panels = [], [], []
     for index, panel in enumerate(spec["panels"]):
-        data = sources.patients(panel.get("where"))
+        data = sources.patients(panel.get("where"), f"figure {spec.get('id', '')!r}, panel {panel.get('title', '')!r}: where")
         points = pd.DataFrame({
             "x": pd.to_numeric(data[x], errors="coerce"),
             "time": pd.to_numeric(data[panel["time"]], errors="coerce"),

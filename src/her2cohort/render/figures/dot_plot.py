@@ -102,7 +102,7 @@ def dot_plot(sources: Sources, spec: Mapping, printed: Printed):
         name = method_name(test["method"]).replace("Wilcoxon rank sum", "Mann-Whitney U")
         p_text = f"{name}: {printed('p_phrase', test['p_value'], source=cell(spec['test'], column='p_value'), where='over the columns')}"
     figure, points, summaries = dot_plot_figure(
-        sources.patients(spec.get("where")),
+        sources.patients(spec.get("where"), f"figure {spec.get('id', '')!r}: where"),
         spec["value"],
         spec["group"],
         printed,

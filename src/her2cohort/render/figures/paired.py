@@ -87,7 +87,7 @@ def paired(sources: Sources, spec: Mapping, printed: Printed):
     for level, analysis in (spec.get("tests") or {}).items():
         test = sources.results.row(analysis)
         p_values[level] = f"{method_name(test['method'])}: {printed('p_phrase', test['p_value'], source=cell(analysis, column='p_value'), where=f'{level}, title')}"
-    data = sources.patients(spec.get("where"))
+    data = sources.patients(spec.get("where"), f"figure {spec.get('id', '')!r}: where")
     figure = paired_figure(
         data,
         spec["before"],

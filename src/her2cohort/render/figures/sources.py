@@ -7,6 +7,8 @@ from typing import Mapping
 
 import pandas as pd
 
+from her2cohort.expressions import filter_rows
+
 from her2cohort.results import Results
 
 
@@ -25,10 +27,10 @@ class Sources:
     flow: pd.DataFrame | None = None
     treatment_lines: pd.DataFrame | None = None
 
-    def patients(self, where: str | None = None) -> pd.DataFrame:
-        """The analysis set, or the patients matching ``where`` (a pandas query)."""
-        data = self.analysis_set
-        return data.query(where, engine="python") if where else data
+    def patients(self, where: str | None = None, key: str = "") -> pd.DataFrame:
+        """The analysis set, or the patients for whom ``where`` (an expression of the study
+        language, :mod:`her2cohort.expressions`) is true; ``key`` names it in errors."""
+        return filter_rows(self.analysis_set, where, self.results.where, key)
 
 
 def cell(analysis: str, where: Mapping | None = None, column: str = "") -> str:

@@ -103,7 +103,7 @@ def waterfall_figure(
 def waterfall(sources: Sources, spec: Mapping, printed: Printed):
     """The ``waterfall`` figure type (see the module docstring)."""
     figure, drawn = waterfall_figure(
-        sources.patients(spec.get("where")),
+        sources.patients(spec.get("where"), f"figure {spec.get('id', '')!r}: where"),
         spec["value"],
         printed,
         group=spec.get("group"),
