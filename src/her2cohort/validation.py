@@ -531,7 +531,9 @@ def validation_table(study: str, design: str, published: Mapping[str, Any], mapp
     rows = []
     for finding in findings:
         compared = compare(finding, results)
-        notes = [entry.get("discrepant") for entry in finding.entries.values() if entry.get("discrepant")]
+        # the finding's own printed numbers (estimate, CI, p), not the counts printed beside a proportion
+        own = [finding.entries[role] for role in ("estimate", "conf_low", "conf_high", "p") if role in finding.entries]
+        notes = [entry["discrepant"] for entry in own if entry.get("discrepant")]
         rows.append(
             {
                 "study": study,
