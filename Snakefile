@@ -26,6 +26,8 @@ check_config(config)
 STUDIES = {name: load_study(name) for name in config["studies"]}
 # studies with a paper to audit (a published-number file and its mapping)
 REPLICATED = [name for name, study in STUDIES.items() if study.get("replication")]
+# studies that apply a published design to a new cohort (`extends:`), compared with its paper
+VALIDATED = [name for name, study in STUDIES.items() if study.get("validation")]
 
 
 wildcard_constraints:
@@ -58,4 +60,5 @@ rule all:
             if study.get("figures")
         ],
         ["results/replication.md"] if REPLICATED else [],
+        expand("results/{study}/validation.md", study=VALIDATED),
         "results/provenance.html",

@@ -28,6 +28,10 @@ checkout's own ``results/`` is never touched. The scenarios:
     e-mail columns added to every raw table, and ``identifier_columns: drop``
     (the default, ``refuse``, is tested without Snakemake: its message takes
     the path every cleaning error takes, which tests/test_workflow.py runs).
+``validation``
+    the two studies that apply a published design to another cohort
+    (``extends:``; not in config/config.yaml), from scratch: their tables,
+    figures and validation reports (tests/test_validation.py).
 
 The runs cost minutes of CPU (a full run is ~170 CPU-seconds for 36 jobs
 today) while most of the suite is single-threaded, so when the collected tests
@@ -69,6 +73,8 @@ NOT_COPIED = {".git", ".venv", ".snakemake", ".pytest_cache", ".hypothesis", ".c
 RUN_TIMEOUT = 1800
 #: The studies of the small scenarios.
 SMALL_STUDIES = ["example"]
+#: The studies that apply a published design to another cohort (the validation scenario).
+VALIDATION_STUDIES = ["gastric_her2_loss_cohort_b", "gastric_her2_heterogeneity_cohort_b"]
 
 # ---------------------------------------------------------------------------
 # Projects, runs and their outputs
@@ -318,6 +324,13 @@ def run_small(base: Path) -> Scenario:
     return scenario
 
 
+def run_validation(base: Path) -> Scenario:
+    scenario = Scenario(copy_project(base / "validation", VALIDATION_STUDIES))
+    scenario.runs.append(snakemake(scenario.project))
+    scenario.outputs = outputs(scenario.project)
+    return scenario
+
+
 def _decode_marker(name: str) -> str | None:
     try:
         return base64.urlsafe_b64decode(name).decode()
@@ -482,6 +495,7 @@ class Registry:
         self._futures["interrupted"] = submit(run_interrupted, base)
         self._futures["identifiers_dropped"] = submit(run_identifiers, base, "drop")
         self._futures["failing"] = submit(lambda: run_failing(base, small.result()))
+        self._futures["validation"] = submit(run_validation, base)
 
     def result(self, name: str) -> Scenario:
         self.start()

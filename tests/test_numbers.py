@@ -76,18 +76,19 @@ def test_printed_numbers_are_recorded_and_reprint_exactly():
 
 def test_outputs_format_numbers_only_through_the_numbers_module():
     """No f-string format spec ({x:.1f}, {x:g}) in the modules that print for readers (tables, figures,
-    the audit), except an axis scale's tick formatter and an error message."""
+    the audit, the validation report), except an axis scale's tick formatter and an error message."""
     import ast
 
     from conftest import ROOT
 
     offenders = []
-    for folder in ("render", "replication"):
-        for path in sorted((ROOT / "src" / "her2cohort" / folder).rglob("*.py")):
-            lines = path.read_text(encoding="utf-8").splitlines()
-            for node in ast.walk(ast.parse("\n".join(lines))):
-                if isinstance(node, ast.FormattedValue) and node.format_spec is not None:
-                    line = lines[node.lineno - 1]
-                    if "# axis scale" not in line and "Error(" not in line and "raise " not in line:
-                        offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}: {line.strip()[:100]}")
+    package = ROOT / "src" / "her2cohort"
+    paths = [p for folder in ("render", "replication") for p in sorted((package / folder).rglob("*.py"))] + [package / "validation.py"]
+    for path in paths:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for node in ast.walk(ast.parse("\n".join(lines))):
+            if isinstance(node, ast.FormattedValue) and node.format_spec is not None:
+                line = lines[node.lineno - 1]
+                if "# axis scale" not in line and "Error(" not in line and "raise " not in line:
+                    offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}: {line.strip()[:100]}")
     assert offenders == []

@@ -13,6 +13,7 @@ import collections.abc
 from collections.abc import Callable
 import functools
 import inspect
+import re
 import types
 import typing
 from pathlib import Path
@@ -132,11 +133,21 @@ def load_study(
     Every expression of the study (``derive``, ``where``, ``query``) is parsed
     against the study language (:func:`her2cohort.expressions.study_problems`)
     on every load, and each problem is listed with the others.
+
+    A study file with ``extends: {design}`` applies the design of another study
+    file of the same folder to its own cohort (:func:`resolve_design`); it is
+    resolved first and the result is what the schema and the checks see.
     """
     path = Path(path)
     raw = path.read_bytes() if path.is_file() else b""
     study = load_yaml(path)
+    study, problems, design_bytes = resolve_design(study, path)
+    raw += design_bytes  # an edit to the design re-checks the analyses of the studies that extend it
+    if problems:
+        raise ValueError("\n".join(problems))
     problems = schema_errors(study, schema, str(path))
+    if study.get("extends") and problems:
+        problems = [f"{line} (after extends: {study['extends']})" for line in problems]
     if not problems and study["study"] != path.stem:
         problems.append(f"{path}: at key 'study': {study['study']!r} must equal the file name {path.stem!r}")
     if not problems:
@@ -158,6 +169,115 @@ def load_study(
     if problems:
         raise ValueError("\n".join(problems))
     return study
+
+
+# ---------------------------------------------------------------------------
+# A published design applied to a new cohort (``extends``)
+# ---------------------------------------------------------------------------
+
+#: Keys a study that extends a design never takes from it: its own name, folder and
+#: descriptions (the design's title, source and software describe the paper).
+OWN_KEYS = ("study", "title", "source", "software", "raw_dir")
+#: Keys the extending file may not write: it is not the paper. ``validation`` is set by resolution.
+PAPER_KEYS = ("published", "replication", "validation")
+#: Lists merged item by item, on this key of each item: an item of the extending file
+#: replaces the design's item of the same key in place; other items are appended in order.
+MERGED_LISTS = {"analyses": "id", "tables": "id", "figures": "id", "variables": "name"}
+#: Mappings merged key by key: a key of the extending file replaces the design's, others are added.
+MERGED_MAPPINGS = ("derive", "endpoints", "intervals")
+
+
+def _item_key(item, key: str):
+    """The merge key of a list item, or None (not a mapping, or a key the schema will refuse)."""
+    value = item.get(key) if isinstance(item, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _merge_items(design: list, own: list, key: str) -> list:
+    merged = list(design)
+    position = {_item_key(item, key): index for index, item in enumerate(merged) if _item_key(item, key) is not None}
+    for item in own:
+        name = _item_key(item, key)
+        if name is not None and name in position:
+            merged[position[name]] = item
+        else:
+            if name is not None:
+                position[name] = len(merged)
+            merged.append(item)
+    return merged
+
+
+def resolve_design(study: dict, path: Path) -> tuple[dict, list[str], bytes]:
+    """A study file resolved against the design it ``extends``: (study, problems, the design file's bytes).
+
+    ``extends: gastric_her2_loss`` names a study file of the same folder (the
+    design: ``config/studies/gastric_her2_loss.yaml`` beside this one). The
+    resolved study takes every key of the design (variables, derived columns,
+    inclusion, endpoints, guideline, comparison, analyses, tables, figures, ...)
+    except :data:`OWN_KEYS` (``study``, ``title``, ``source``, ``software``,
+    ``raw_dir``: the extending file's own), and ``published`` / ``replication``
+    (it is not the paper). A key the extending file gives replaces the design's
+    whole, except the lists of :data:`MERGED_LISTS` (``analyses``, ``tables``,
+    ``figures`` by ``id``, ``variables`` by ``name``: an item of the extending
+    file replaces the design's item of that id in place, a new id is appended)
+    and the mappings of :data:`MERGED_MAPPINGS` (``derive``, ``endpoints``,
+    ``intervals``: merged key by key). Nothing of the design can be removed.
+
+    The resolved study keeps ``extends`` and, when the design has a paper,
+    ``validation: {design, published, replication}``: the design's printed
+    numbers and its replication mapping, which the ``validation`` rule
+    compares with the new cohort's results. An extending file may not write
+    ``published``, ``replication`` or ``validation``; a design that extends
+    another (a chain), a missing or unreadable design, or a study extending
+    itself is an error naming the file. A file without ``extends`` is returned
+    as it is.
+    """
+    name = study.get("extends")
+    if name is None:
+        if "validation" in study:
+            return study, [f"{path}: at key 'validation': set by extends (the design's published numbers), not written in a study file"], b""
+        return study, [], b""
+    where = f"{path}: at key 'extends'"
+    if not isinstance(name, str) or not re.fullmatch(r"[a-z][a-z0-9_]{0,99}", name):
+        shown = repr(name) if len(repr(name)) <= 60 else repr(name)[:57] + "..."
+        return study, [f"{where}: must be the name of a study file in the same folder (e.g. gastric_her2_loss), got {shown}"], b""
+    problems = [
+        f"{path}: at key '{key}': a study that extends a design is not the paper and has no {key} of its own; "
+        f"it is compared with the design's published numbers in results/{path.stem}/validation.csv"
+        for key in PAPER_KEYS
+        if key in study
+    ]
+    design_path = path.parent / f"{name}.yaml"
+    if name == path.stem:
+        return study, problems + [f"{where}: a study cannot extend itself"], b""
+    if not design_path.is_file():
+        return study, problems + [f"{where}: design {name!r} not found: no study file {design_path}"], b""
+    try:
+        design = load_yaml(design_path)
+    except ValueError as err:
+        return study, problems + [f"{where}: the design cannot be read: {err}"], b""
+    if "extends" in design:
+        problems.append(
+            f"{where}: the design {design_path} itself extends {design['extends']!r}; "
+            "extends takes a study with its own declarations (no chains): extend that study instead"
+        )
+    if problems:
+        return study, problems, b""
+    resolved = {key: value for key, value in design.items() if key not in OWN_KEYS and key not in ("published", "replication")}
+    for key, value in study.items():
+        if key == "extends":
+            continue
+        if key in MERGED_LISTS and isinstance(value, list) and isinstance(resolved.get(key), list):
+            resolved[key] = _merge_items(resolved[key], value, MERGED_LISTS[key])
+        elif key in MERGED_MAPPINGS and isinstance(value, dict) and isinstance(resolved.get(key), dict):
+            resolved[key] = {**resolved[key], **value}
+        else:
+            resolved[key] = value
+    resolved["extends"] = name
+    if design.get("published") and design.get("replication"):
+        resolved["validation"] = {"design": name, "published": design["published"], "replication": design["replication"]}
+    ordered = {key: resolved[key] for key in ("study", "title") if key in resolved}
+    return {**ordered, **resolved}, [], design_path.read_bytes()
 
 
 def _verified_marker(folder: str | Path, study_bytes: bytes, library: str) -> Path:

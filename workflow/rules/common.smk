@@ -33,7 +33,9 @@ def check_analyses(analyses, where):
 
 
 def load_study(name):
-    """Read and check config/studies/{name}.yaml; errors name the file and the key."""
+    """Read and check config/studies/{name}.yaml; errors name the file and the key.
+    A study with `extends:` is resolved against its design here (her2cohort.config.resolve_design):
+    every rule sees the resolved study."""
     path = PROJECT / "config" / "studies" / f"{name}.yaml"
     if not path.exists():
         raise WorkflowError(
@@ -60,6 +62,14 @@ def load_study(name):
 
 # re-runs a rule when the library it imports changes (her2cohort.library_checksum)
 LIBRARY = library_checksum()
+
+
+def study_files(name):
+    """The study file of `name` and, if it extends a design, the design's file."""
+    files = [f"config/studies/{name}.yaml"]
+    if STUDIES[name].get("extends"):
+        files.append(f"config/studies/{STUDIES[name]['extends']}.yaml")
+    return files
 
 
 def raw_inputs_of(name):
@@ -142,6 +152,9 @@ RULE_STUDY_KEYS = {
     "figures": ("study", "figures"),
     # the analyses' variants; the guideline's cutoffs
     "replication": ("study", "her2_guideline", "analyses"),
+    # the design whose printed numbers the cohort is compared with (its files are inputs);
+    # the analyses' types say which result rows hold findings
+    "validation": ("study", "validation", "analyses"),
 }
 # Keys that no script reads (descriptive, or files the rules take as inputs).
 STUDY_KEYS_NOT_IN_PARAMS = (
@@ -151,6 +164,7 @@ STUDY_KEYS_NOT_IN_PARAMS = (
     "raw_dir",
     "published",
     "replication",
+    "extends",  # resolved when the study loads: the rules see the design's keys
 )
 
 

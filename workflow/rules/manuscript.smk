@@ -1,6 +1,7 @@
 # Stages 5-7 of the design: manuscript tables and figures from the analysis
-# results, the replication audit of every published number, and provenance for
-# the report. One job per study per stage: a job pays a Python start-up and its
+# results, the replication audit of every published number (or, for a study that
+# applies a published design to a new cohort, the validation against that
+# paper's findings), and provenance for the report. One job per study per stage: a job pays a Python start-up and its
 # imports, and a change to one figure's spec re-runs only its study's figures.
 
 
@@ -91,6 +92,39 @@ rule replication:
         "../../scripts/replication.py"
 
 
+rule validation:
+    input:
+        stats="results/{study}/stats",
+        published=lambda wildcards: STUDIES[wildcards.study]["validation"]["published"],
+        mapping=lambda wildcards: STUDIES[wildcards.study]["validation"]["replication"],
+        published_schema="config/schemas/published.schema.yaml",
+        mapping_schema="config/schemas/replication.schema.yaml",
+    output:
+        csv=report(
+            "results/{study}/validation.csv",
+            caption="../report/validation.rst",
+            category="{study}",
+            subcategory="Validation",
+            labels={
+                "study": "{study}",
+                "table": "validation against the design's paper",
+            },
+        ),
+        markdown="results/{study}/validation.md",
+        numbers="results/{study}/validation_numbers.csv",
+    log:
+        "logs/{study}/validation.log",
+    benchmark:
+        "results/benchmarks/{study}/validation.tsv"
+    conda:
+        "../../environment.yml"
+    params:
+        study=study_config("validation"),
+        library=LIBRARY,
+    script:
+        "../../scripts/validation.py"
+
+
 rule replication_summary:
     input:
         replication=expand("results/{study}/replication.csv", study=REPLICATED),
@@ -124,9 +158,15 @@ rule provenance:
     input:
         raw=[path for name in STUDIES for path in raw_inputs_of(name).values()],
         config=["config/config.yaml"]
-        + [f"config/studies/{name}.yaml" for name in STUDIES]
-        + [STUDIES[name]["replication"] for name in REPLICATED]
-        + [STUDIES[name]["published"] for name in REPLICATED],
+        + list(dict.fromkeys(path for name in STUDIES for path in study_files(name)))
+        + list(
+            dict.fromkeys(
+                [STUDIES[name]["replication"] for name in REPLICATED]
+                + [STUDIES[name]["published"] for name in REPLICATED]
+                + [STUDIES[name]["validation"]["replication"] for name in VALIDATED]
+                + [STUDIES[name]["validation"]["published"] for name in VALIDATED]
+            )
+        ),
     output:
         json="results/provenance.json",
         html=report(

@@ -50,6 +50,11 @@ data cut-off).
 
 Determinism: one ``numpy.random.Generator`` seeded from the spec, consumed in
 spec order; the same spec and published file give byte-identical files.
+
+Another cohort of the same design: ``seed`` and ``size`` (:func:`build_cohort`;
+a spec with ``extends: {study}``, or ``python -m her2cohort.reconstruct
+--seed S --size N --out DIR study``) draw the spec again with another
+generator and as many registry patients as asked.
 """
 
 from __future__ import annotations
@@ -728,14 +733,8 @@ def recipe_expressions(spec: dict) -> list[tuple[str, str]]:
     return found
 
 
-def build_cohort(spec: dict, inputs: dict[str, float]) -> dict[str, pd.DataFrame]:
-    """Run the spec's steps and return the raw tables (not yet formatted for CSV).
-    Every expression of the recipe is checked first, and all problems are reported at once."""
-    source = f"data/reconstruction/{spec.get('study', '?')}.yaml"
-    found = [problem for key, text in recipe_expressions(spec) for problem in problems(text, source, key)]
-    if found:
-        raise ReconstructionError("\n".join(found))
-    rng = np.random.default_rng(spec["seed"])
+def _draw(spec: dict, inputs: dict[str, float], rng: np.random.Generator) -> Context:
+    """One cohort of the spec's size: its steps, then its checks (the wide frame, no dates yet)."""
     groups = []
     for group, ref in spec["groups"].items():
         groups += [group] * Context(spec, inputs, rng, pd.DataFrame()).count(ref, f"groups / {group}")
@@ -747,6 +746,56 @@ def build_cohort(spec: dict, inputs: dict[str, float]) -> dict[str, pd.DataFrame
             raise ReconstructionError(f"steps[{index}]: unknown kind {kind!r}; expected one of {', '.join(STEPS)}")
         STEPS[kind](ctx, step)
     check_totals(ctx, spec.get("checks", []))
+    return ctx
+
+
+#: Draws tried after the first to reach a requested size (a draw the spec cannot satisfy is skipped).
+MAX_DRAWS = 200
+
+
+def build_cohort(spec: dict, inputs: dict[str, float], seed: int | None = None, size: int | None = None) -> dict[str, pd.DataFrame]:
+    """Run the spec's steps and return the raw tables (not yet formatted for CSV).
+
+    ``seed`` replaces the spec's ``seed``; ``size`` asks for a registry of that
+    many patients (rows of patients.csv, patients the inclusion criteria exclude
+    included) instead of the paper's. The first draw uses ``seed`` as the spec
+    always did (same seed, no size: the same files, byte for byte). A larger
+    size adds further draws of the whole spec, the k-th from the generator
+    seeded with ``[seed, k]``, until the registries together hold ``size``
+    patients or more; a draw the spec cannot satisfy with its generator (a
+    value that cannot be dealt within its bounds, a check that fails) is
+    skipped, and after :data:`MAX_DRAWS` tries it is an error. Then ``size``
+    patients are kept, chosen at random by the first draw's generator (all of
+    them when the draws add up exactly), in their order, and the dates are
+    drawn for them as for one registry. Every draw follows the paper's counts,
+    so a larger cohort keeps the paper's proportions up to the random choice
+    of whom to keep, and its survival times, scores and dates are new.
+    """
+    source = f"data/reconstruction/{spec.get('study', '?')}.yaml"
+    found = [problem for key, text in recipe_expressions(spec) for problem in problems(text, source, key)]
+    if found:  # every expression of the recipe checked first, all problems at once
+        raise ReconstructionError("\n".join(found))
+    seed = spec["seed"] if seed is None else seed
+    rng = np.random.default_rng(seed)
+    ctx = _draw(spec, inputs, rng)
+    if size is None:
+        return to_raw_tables(ctx)
+    if size < 1:
+        raise ReconstructionError(f"size must be a whole number >= 1, got {size}")
+    frames, draw, skipped = [ctx.frame], 0, []
+    while sum(len(frame) for frame in frames) < size:
+        draw += 1
+        if draw > MAX_DRAWS:
+            raise ReconstructionError(f"size {size}: {len(skipped)} of {MAX_DRAWS} further draws of the spec could not be satisfied (last: {skipped[-1]})")
+        try:
+            frames.append(_draw(spec, inputs, np.random.default_rng([seed, draw])).frame)
+        except ReconstructionError as err:
+            skipped.append(f"draw [{seed}, {draw}]: {err}")
+    frame = pd.concat(frames, ignore_index=True)
+    if len(frame) > size:
+        keep = np.sort(rng.choice(len(frame), size=size, replace=False))
+        frame = frame.iloc[keep].reset_index(drop=True)
+    ctx.frame = frame
     return to_raw_tables(ctx)
 
 
