@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from her2cohort.analyses import run_analysis
+from her2cohort.analyses import run_analysis, study_column_problems
 from her2cohort.errors import StudyConfigError
 from her2cohort.io import read_table, user_errors, write_table
 from her2cohort.stats._result import StatisticsError
@@ -16,19 +16,24 @@ with user_errors(smk.log[0]):
     out.mkdir(parents=True, exist_ok=True)
     # read only when an analysis is declared on them (data: treatment_lines)
     treatment_lines = read_table(smk.input.treatment_lines) if any(a.get("data") == "treatment_lines" for a in study.get("analyses", [])) else None
+    where = f"config/studies/{study['study']}.yaml"
+    # every parameter naming no column, of every analysis, before any runs
+    problems = study_column_problems(data, study.get("analyses", []), study.get("derive"), treatment_lines, where)
+    if problems:
+        raise StudyConfigError("\n".join(problems))
     lines = []
     for analysis in study.get("analyses", []):
         try:
             result = run_analysis(data, analysis, study.get("derive"), treatment_lines=treatment_lines)
         except StatisticsError as err:
-            raise StudyConfigError(f"config/studies/{study['study']}.yaml: analysis {analysis['id']!r}: {err}") from None
+            raise StudyConfigError(f"{where}: analysis {analysis['id']!r}: {err}") from None
         write_table(result, out / f"{analysis['id']}.csv")
         lines.append(f"{analysis['id']}: {analysis['type']}, {len(result)} rows")
         for variant in analysis.get("variants", {}):
             try:
                 result = run_analysis(data, analysis, study.get("derive"), variant, treatment_lines)
             except StatisticsError as err:
-                raise StudyConfigError(f"config/studies/{study['study']}.yaml: analysis {analysis['id']!r} variant {variant!r}: {err}") from None
+                raise StudyConfigError(f"{where}: analysis {analysis['id']!r} variant {variant!r}: {err}") from None
             write_table(result, out / f"{analysis['id']}--{variant}.csv")
             lines.append(f"{analysis['id']}--{variant}: {analysis['type']}, {len(result)} rows")
     Path(smk.log[0]).write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -10,7 +10,7 @@ smk = snakemake  # noqa: F821 (injected by Snakemake)
 
 with user_errors(smk.log[0]):
     study = smk.params.study
-    cohort = clean_cohort(Path(smk.input.patients).parent, study)
+    cohort = clean_cohort(Path(smk.input.patients).parent, study, f"config/studies/{study['study']}.yaml")
     for name in ("patients", "specimens", "treatment_lines", "exclusions", "flow", "row_counts"):
         write_table(getattr(cohort, name), smk.output[name])
     counts = cohort.row_counts.to_string(index=False)
