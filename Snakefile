@@ -23,7 +23,8 @@ include: "workflow/rules/common.smk"
 check_config(config)
 
 
-STUDIES = {name: load_study(name) for name in config["studies"]}
+# every study file checked; the problems of all of them stop the run at once
+STUDIES = load_studies(config["studies"])
 # studies with a paper to audit (a published-number file and its mapping)
 REPLICATED = [name for name, study in STUDIES.items() if study.get("replication")]
 # studies that apply a published design to a new cohort (`extends:`), compared with its paper

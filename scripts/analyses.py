@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from her2cohort.analyses import run_analysis
+from her2cohort.analyses import run_analysis, study_column_problems
 from her2cohort.errors import StudyConfigError
 from her2cohort.io import read_table, user_errors, write_table
 from her2cohort.stats._result import StatisticsError
@@ -16,8 +16,12 @@ with user_errors(smk.log[0]):
     out.mkdir(parents=True, exist_ok=True)
     # read only when an analysis is declared on them (data: treatment_lines)
     treatment_lines = read_table(smk.input.treatment_lines) if any(a.get("data") == "treatment_lines" for a in study.get("analyses", [])) else None
-    lines = []
     source = f"config/studies/{study['study']}.yaml"
+    # every parameter naming no column, of every analysis, before any runs
+    problems = study_column_problems(data, study.get("analyses", []), study.get("derive"), treatment_lines, source)
+    if problems:
+        raise StudyConfigError("\n".join(problems))
+    lines = []
     for index, analysis in enumerate(study.get("analyses", [])):
         try:
             result = run_analysis(data, analysis, study.get("derive"), treatment_lines=treatment_lines, source=source, key=f"analyses[{index}]")

@@ -1,9 +1,10 @@
-"""Rule `classify`: cleaned tables -> HER2 status per specimen and the per-patient analysis set."""
+"""Rule `classify`: cleaned tables -> HER2 status per specimen, what each guideline rule left
+undecided and why, and the per-patient analysis set."""
 
-from pathlib import Path
+import sys
 
-from her2cohort.classify import analysis_set, classify_specimens
-from her2cohort.io import read_table, user_errors, write_table
+from her2cohort.classify import analysis_set, classification_summary, classify_cohort, has_her2_data, summary_lines
+from her2cohort.io import read_table, user_errors, write_table, write_text
 from her2cohort.treatment_lines import add_line_columns
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)
@@ -12,11 +13,24 @@ with user_errors(smk.log[0]):
     study = smk.params.study
     patients = read_table(smk.input.patients)
     specimens = read_table(smk.input.specimens)
-    guideline = study["her2_guideline"]
-    classified = classify_specimens(specimens, guideline) if not specimens.empty else specimens
+    guideline = study.get("her2_guideline")
+    # without HER2 data (no specimen, or none with an IHC or ISH value) nothing is classified
+    # and the analysis set has no HER2 column (her2cohort.classify.classify_cohort)
+    her2 = has_her2_data(specimens)
+    classified = classify_cohort(specimens, guideline)
     patient_rows = analysis_set(patients, classified, study.get("comparison"))
     if study.get("line_columns"):  # e.g. line1_regimen, line2_best_response (her2cohort.treatment_lines)
         patient_rows = add_line_columns(patient_rows, read_table(smk.input.treatment_lines), study["line_columns"])
+    summary = classification_summary(classified, guideline or "")  # header only without HER2 data
     write_table(patient_rows, smk.output.analysis_set)
     write_table(classified, smk.output.specimens)
-    Path(smk.log[0]).write_text(f"{study['study']}: {len(patients)} patients classified by {guideline}\n", encoding="utf-8")
+    write_table(summary, smk.output.classification)
+    if her2:
+        head = f"{study['study']}: {len(patients)} patients classified by {guideline}\n"
+    else:
+        head = f"{study['study']}: {len(patients)} patients; no HER2 data (no specimen with an IHC or ISH value): nothing classified, no HER2 column\n"
+    # what each rule left indeterminate or unclassified, and why: in the log, and on the terminal
+    undecided = [line for line in summary_lines(summary) if line.startswith("  ")]
+    if undecided:
+        print(f"{study['study']}: specimens left undecided by the guideline (results/{study['study']}/classification.csv):", *undecided, sep="\n", file=sys.stderr)
+    write_text(smk.log[0], head + "".join(f"{line}\n" for line in summary_lines(summary)))

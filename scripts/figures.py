@@ -20,6 +20,7 @@ with user_errors(smk.log[0]):
         analysis_set=read_table(smk.input.analysis_set),
         flow=read_table(smk.input.flow),
         treatment_lines=read_table(smk.input.treatment_lines),
+        classification=read_table(smk.input.classification),
     )
     lines = draw_figures(sources, study.get("figures", []), out, where)
     Path(smk.log[0]).write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -13,7 +13,7 @@ from her2cohort.io import user_errors, write_table
 from her2cohort.numbers import Printed
 from her2cohort.render.export import to_docx, to_latex, to_markdown
 from her2cohort.render.html import table_html
-from her2cohort.render.tables import LAYOUTS
+from her2cohort.render.tables import render_table
 from her2cohort.results import Results
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)
@@ -29,7 +29,7 @@ with user_errors(smk.log[0]):
     for spec in study.get("tables", []):
         printed = Printed()
         try:
-            display, tidy = LAYOUTS[spec["layout"]](results, spec, printed)
+            display, tidy = render_table(results, spec, printed)
         except (KeyError, ValueError) as err:
             raise StudyConfigError(f"{where}: table {spec['id']!r}: {err}") from None
         title, notes = spec.get("title", spec["id"]), spec.get("footnotes", [])

@@ -21,8 +21,16 @@ checkout's own ``results/`` is never touched. The scenarios:
     has finished and another is writing its outputs; then ``--unlock`` and the
     default profile again (which has ``rerun-incomplete``).
 ``failing``
-    a copy of ``small`` whose analysis set lost a column, so that the analyses
-    job raises half-way through (after writing its first results).
+    a copy of ``small`` whose analysis set holds an impossible event code (2)
+    in a column, so that the analyses job raises half-way through (after
+    writing its first results: a column that is missing altogether is refused
+    before any analysis runs).
+``no_her2``
+    a cohort of patients alone (no specimens.csv, no treatment lines) and a
+    study file without ``her2_guideline`` or ``index_date``, as a public
+    cohort without HER2 data maps onto the raw format: clean, classify, a
+    Table 1, a Kaplan-Meier analysis with its figure and the flow diagram
+    (:data:`NO_HER2_PATIENTS`, :data:`NO_HER2_STUDY`).
 ``identifiers_dropped``
     the example study with name, record-number, birth-date, address, phone and
     e-mail columns added to every raw table, and ``identifier_columns: drop``
@@ -288,11 +296,16 @@ def run_reference(base: Path) -> Scenario:
     return scenario
 
 
-def run_second(base: Path) -> Scenario:
-    scenario = Scenario(copy_project(base / "second"))
-    scenario.runs.append(snakemake(scenario.project))
-    scenario.outputs = outputs(scenario.project)
+def run_once(project: Path) -> Scenario:
+    """One uninterrupted run of ``project`` with the default profile, and the outputs it left."""
+    scenario = Scenario(project)
+    scenario.runs.append(snakemake(project))
+    scenario.outputs = outputs(project)
     return scenario
+
+
+def run_second(base: Path) -> Scenario:
+    return run_once(copy_project(base / "second"))
 
 
 def other_cpu_environment() -> dict[str, str] | None:
@@ -318,10 +331,7 @@ def run_other_cpu(base: Path) -> Scenario:
 
 
 def run_small(base: Path) -> Scenario:
-    scenario = Scenario(copy_project(base / "small", SMALL_STUDIES))
-    scenario.runs.append(snakemake(scenario.project))
-    scenario.outputs = outputs(scenario.project)
-    return scenario
+    return run_once(copy_project(base / "small", SMALL_STUDIES))
 
 
 def run_validation(base: Path) -> Scenario:
@@ -379,21 +389,25 @@ def run_interrupted(base: Path) -> Scenario:
     return scenario
 
 
-#: The column the failing scenario removes from the example's analysis set: the
-#: third declared analysis needs it, so the job fails after writing two results.
+#: The column whose values the failing scenario makes impossible (an event coded
+#: 2) in the example's analysis set: the third declared analysis reads it, so
+#: the job fails after writing two results.
 FAILING_COLUMN = "pfs_event"
 
 
 def run_failing(base: Path, small: Scenario) -> Scenario:
-    """A copy of the finished small run whose analysis set lost a column: only the analyses job re-runs, and raises half-way."""
+    """A copy of the finished small run whose analysis set has an impossible event code:
+    only the analyses job re-runs, and raises half-way."""
     project = base / "failing"
     shutil.copytree(small.project, project, symlinks=True)  # copy2: modification times kept, so Snakemake sees what `small` left
     path = project / "results" / "example" / "analysis_set.csv"
     with open(path, newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
-    drop = rows[0].index(FAILING_COLUMN)
+    column = rows[0].index(FAILING_COLUMN)
+    for row in rows[1:]:
+        row[column] = "2"
     with open(path, "w", newline="", encoding="utf-8") as handle:
-        csv.writer(handle, lineterminator="\n").writerows([r[:drop] + r[drop + 1 :] for r in rows])
+        csv.writer(handle, lineterminator="\n").writerows(rows)
     scenario = Scenario(project)
     scenario.runs.append(snakemake(project))
     scenario.outputs = outputs(project)
@@ -453,6 +467,68 @@ def run_identifiers(base: Path, policy: str | None) -> Scenario:
     return scenario
 
 
+#: The patients of the ``no_her2`` scenario: a cohort without HER2 data.
+NO_HER2_PATIENTS = """patient_id,sex,age_years,treatment_start_date,progression_date,death_date,last_contact_date
+A1,female,54,2015-01-10,2015-08-01,2016-02-01,2016-02-01
+A2,female,61,2015-03-02,,,2018-05-01
+A3,male,47,2015-05-20,2016-01-15,,2017-09-30
+A4,female,70,2016-02-11,2016-06-01,2016-12-24,2016-12-24
+A5,female,66,2016-07-01,,2019-01-05,2019-01-05
+A6,male,58,2017-01-15,2017-11-20,,2019-03-01
+"""
+
+#: Its study file: no her2_guideline, no index_date; a Table 1 and a Kaplan-Meier analysis.
+NO_HER2_STUDY = """study: no_her2
+title: A cohort without HER2 data (patients only)
+raw_dir: data/raw/no_her2
+endpoints:
+  os: {origin: treatment_start_date, events: [death_date]}
+analyses:
+  - id: characteristics
+    type: baseline_table
+    params:
+      variables: [{name: age_years, kind: continuous}, sex]
+  - id: os_km
+    type: kaplan_meier
+    params: {time: os_months, event: os_event}
+  - id: os_median
+    type: median_survival
+    params: {time: os_months, event: os_event}
+tables:
+  - id: table1
+    layout: baseline
+    from: characteristics
+    title: Table 1. Patient characteristics
+    caption: Characteristics of the patients.
+    level_labels: {sex: {female: Female, male: Male}}
+figures:
+  - id: os_figure
+    type: km
+    caption: Overall survival.
+    from: os_km
+    medians: os_median
+    times: [0, 12, 24, 36, 48]
+  - id: flow_figure
+    type: flow
+    caption: Flow of patients, and the classification of their specimens (none).
+    classification: true
+"""
+
+
+def no_her2_project(target: Path) -> Path:
+    """A scratch copy of the project with the ``no_her2`` cohort as its only study."""
+    project = copy_project(target, ["no_her2"])
+    raw = project / "data" / "raw" / "no_her2"
+    raw.mkdir(parents=True)
+    (raw / "patients.csv").write_text(NO_HER2_PATIENTS, encoding="utf-8")
+    (project / "config" / "studies" / "no_her2.yaml").write_text(NO_HER2_STUDY, encoding="utf-8")
+    return project
+
+
+def run_no_her2(base: Path) -> Scenario:
+    return run_once(no_her2_project(base / "no_her2"))
+
+
 # ---------------------------------------------------------------------------
 # Running them in the background
 # ---------------------------------------------------------------------------
@@ -494,6 +570,7 @@ class Registry:
         self._futures["small"] = small = submit(run_small, base)
         self._futures["interrupted"] = submit(run_interrupted, base)
         self._futures["identifiers_dropped"] = submit(run_identifiers, base, "drop")
+        self._futures["no_her2"] = submit(run_no_her2, base)
         self._futures["failing"] = submit(lambda: run_failing(base, small.result()))
         self._futures["validation"] = submit(run_validation, base)
 

@@ -197,3 +197,90 @@ def test_analysis_set_of_the_example_cohort(cohort_dir, study):
     assert out.loc["P006", "post_progression_her2_zero_subgroup"] == "ultralow"
     assert out["her2_change"].value_counts().to_dict() == {"persistent": 4, "loss": 3}
     assert out.loc["P001", "baseline_h_score"] == 260
+
+
+# --- what each rule left undecided, and why ----------------------------------
+
+
+def _specimens(rows: list[dict]) -> pd.DataFrame:
+    columns = ["timepoint", "ihc_score", "ish_ratio", "her2_copies_per_cell", "ish_ratio_recount", "her2_copies_recount", "ish_result", "asco_cap_release"]
+    frame = pd.DataFrame([{column: row.get(column) for column in columns} for row in rows])
+    for column in columns[2:6]:
+        frame[column] = frame[column].astype("float64")
+    frame["ihc_score"] = frame["ihc_score"].astype("Int64")
+    frame["timepoint"] = "baseline"
+    return frame
+
+
+@pytest.mark.parametrize(
+    ("guideline", "row", "reason"),
+    [
+        # the user's case: ASCO/CAP 2018, IHC 2+ with a ratio and no copy number
+        ("asco_cap_2018", {"ihc_score": 2, "ish_ratio": 2.4}, "IHC 2+, ISH ratio without HER2 copies per cell: no ASCO/CAP 2018 ISH group (it needs both)"),
+        ("asco_cap_2018", {"ihc_score": 2, "ish_ratio": 2.4, "her2_copies_per_cell": 3.0}, "IHC 2+, ASCO/CAP 2018 ISH group 2 (ratio >= 2.0, copies < 4.0) without the second observer's recount"),
+        ("asco_cap_2018", {"ihc_score": 2, "ish_ratio": 1.5, "her2_copies_per_cell": 6.5}, "IHC 2+, ASCO/CAP 2018 ISH group 3 (ratio < 2.0, copies >= 6.0) without the second observer's recount"),
+        ("asco_cap_2018", {"ihc_score": 2, "ish_ratio": 1.5, "her2_copies_per_cell": 5.0, "ish_ratio_recount": 1.4}, "IHC 2+, ASCO/CAP 2018 ISH group 4 (ratio < 2.0, copies 4.0-6.0) with an incomplete recount (ratio and copies both needed)"),
+        ("asco_cap_2018", {"ihc_score": 2}, "IHC 2+ without an ISH result"),
+        ("gastric_consensus", {"ihc_score": 2, "ish_result": "equivocal"}, "IHC 2+, ISH reported equivocal (ish_result) without a ratio"),
+        ("gastric_equivocal_recount", {"ihc_score": 2, "ish_ratio": 2.0}, "IHC 2+, ISH ratio 1.8-2.2 (equivocal) without a recount ratio"),
+        ("asco_cap_2007", {"ihc_score": 2, "ish_ratio": 2.1}, "IHC 2+, ISH ratio 1.8-2.2: equivocal under ASCO/CAP 2007"),
+        ("asco_cap_2013", {"ihc_score": 2, "ish_ratio": 1.5}, "IHC 2+, ISH ratio < 2.0 without HER2 copies per cell (ASCO/CAP 2013 needs them below 2.0)"),
+        ("asco_cap_2013", {"ihc_score": 2, "ish_ratio": 1.5, "her2_copies_per_cell": 5.0}, "IHC 2+, ISH ratio < 2.0 with 4.0-6.0 HER2 copies per cell: equivocal under ASCO/CAP 2013"),
+        ("asco_cap_at_diagnosis", {"ihc_score": 2, "ish_ratio": 2.4}, "IHC 2+, no collection date: the ASCO/CAP release in force is unknown"),
+        ("asco_cap_2018", {"ish_ratio": 2.4, "her2_copies_per_cell": 3.0}, "no IHC score"),
+    ],
+)
+def test_each_rule_says_why_it_left_a_specimen_undecided(guideline, row, reason):
+    classified = c.classify_specimens(_specimens([row]), guideline)
+    assert one(c.undecided_reasons(classified, guideline)) == reason
+    status = one(classified["her2_status"])
+    assert status == ("indeterminate" if reason != "no IHC score" else None)
+
+
+def test_decided_specimens_have_no_reason():
+    rows = [{"ihc_score": 3}, {"ihc_score": 0}, {"ihc_score": 2, "ish_ratio": 2.4, "her2_copies_per_cell": 5.0}, {"ihc_score": 2, "ish_ratio": 1.2, "her2_copies_per_cell": 2.0}]
+    classified = c.classify_specimens(_specimens(rows), "asco_cap_2018")
+    assert c.undecided_reasons(classified, "asco_cap_2018").isna().all()
+
+
+def test_the_summary_counts_each_rule_s_specimens_by_status_and_reason():
+    # 123 IHC 2+ specimens with a ratio but no copy number under ASCO/CAP 2018, as in the user's cohort
+    rows = [{"ihc_score": 2, "ish_ratio": 2.5}] * 123 + [{"ihc_score": 3}] * 5 + [{"ihc_score": 1}] * 7 + [{"ihc_score": 2}] * 2 + [{}]
+    classified = c.classify_specimens(_specimens(rows), "asco_cap_2018")
+    summary = c.classification_summary(classified, "asco_cap_2018")
+    assert summary.to_dict("records") == [
+        {"rule": "asco_cap_2018", "her2_status": "positive", "reason": "", "n_specimens": 5},
+        {"rule": "asco_cap_2018", "her2_status": "negative", "reason": "", "n_specimens": 7},
+        {"rule": "asco_cap_2018", "her2_status": "indeterminate", "reason": "IHC 2+, ISH ratio without HER2 copies per cell: no ASCO/CAP 2018 ISH group (it needs both)", "n_specimens": 123},
+        {"rule": "asco_cap_2018", "her2_status": "indeterminate", "reason": "IHC 2+ without an ISH result", "n_specimens": 2},
+        {"rule": "asco_cap_2018", "her2_status": "not classified", "reason": "no IHC score", "n_specimens": 1},
+    ]
+    assert summary["n_specimens"].sum() == len(classified)
+    assert int(summary.loc[summary["her2_status"] == "indeterminate", "n_specimens"].sum()) == int((classified["her2_status"] == "indeterminate").sum())
+    assert c.summary_lines(summary) == [
+        "asco_cap_2018: 138 specimens: 5 positive, 7 negative, 125 indeterminate, 1 not classified",
+        "  123 indeterminate: IHC 2+, ISH ratio without HER2 copies per cell: no ASCO/CAP 2018 ISH group (it needs both)",
+        "  2 indeterminate: IHC 2+ without an ISH result",
+        "  1 not classified: no IHC score",
+    ]
+
+
+def test_the_summary_counts_per_release_under_asco_cap_at_diagnosis():
+    rows = [{"ihc_score": 2, "ish_ratio": 2.1, "asco_cap_release": "2007"}, {"ihc_score": 2, "ish_ratio": 2.5, "asco_cap_release": "2018"}, {"ihc_score": 3, "asco_cap_release": "2013"}]
+    classified = c.classify_specimens(_specimens(rows), "asco_cap_at_diagnosis")
+    summary = c.classification_summary(classified, "asco_cap_at_diagnosis")
+    assert list(zip(summary["rule"], summary["her2_status"])) == [("asco_cap_2007", "indeterminate"), ("asco_cap_2013", "positive"), ("asco_cap_2018", "indeterminate")]
+
+
+def test_without_her2_data_nothing_is_classified_and_no_her2_column_is_added():
+    specimens = pd.DataFrame({"patient_key": ["P001", "P002"], "timepoint": ["primary", "primary"], "hr_status": ["positive", "negative"], "ihc_score": [pd.NA, pd.NA]})
+    patients = pd.DataFrame({"patient_key": ["P001", "P002"], "age_years": [50.0, 60.0]})
+    assert not c.has_her2_data(specimens)
+    classified = c.classify_cohort(specimens, None)
+    assert list(classified.columns) == ["patient_key", "timepoint", "hr_status"]
+    out = c.analysis_set(patients, classified, None)
+    assert list(out.columns) == ["patient_key", "age_years", "primary_hr_status"]
+    assert not any(c.is_her2_column(column) for column in out.columns)
+    # with HER2 data, the guideline is needed and the error names the key
+    with pytest.raises(Exception, match="her2_guideline"):
+        c.classify_cohort(specimens.assign(ihc_score=[1, 2]), None)

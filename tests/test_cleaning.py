@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -323,3 +324,73 @@ def test_second_line_endpoint_from_treatment_lines(cohort_dir, study):
     assert p.loc["P005", "pfs_second_line_months"] == pytest.approx((pd.Timestamp("2016-06-15") - pd.Timestamp("2014-11-10")).days / DAYS_PER_MONTH)
     # no second line: no value, not zero
     assert math.isnan(p.loc["P004", "pfs_second_line_months"])
+
+
+# --- every problem of every file at once ---------------------------------------
+
+
+def test_header_cells_and_cross_table_problems_of_every_file_are_reported_in_one_run(cohort_dir, study):
+    # unknown columns used to stop cleaning before any cell was read, and the
+    # cross-table checks ran only on a cohort without cell problems: three runs
+    patients = read_rows(cohort_dir / "patients.csv")
+    patients[0].append("hemoglobin")
+    for row in patients[1:]:
+        row.append("12")
+    patients[3][patients[0].index("treatment_start_date")] = "03/04/2012"  # line 4: a bad date
+    patients[2][patients[0].index("death_cause")] = "cancer"  # line 3: a cause of death, no death date
+    write_rows(cohort_dir / "patients.csv", patients)
+    specimens = read_rows(cohort_dir / "specimens.csv")
+    specimens[0][specimens[0].index("ish_ratio")] = "ish_ration"
+    specimens[2][specimens[0].index("ihc_score")] = "4+"  # line 3
+    specimens[5][specimens[0].index("patient_id")] = "EX-999"  # line 6: no such patient
+    write_rows(cohort_dir / "specimens.csv", specimens)
+    issues = only_issue(cohort_dir, study)
+    found = [(Path(i.file).name, i.line, i.column) for i in issues]
+    assert found == [
+        ("patients.csv", 1, "hemoglobin"),
+        ("patients.csv", 3, "death_cause"),
+        ("patients.csv", 4, "treatment_start_date"),
+        ("specimens.csv", 1, "ish_ration"),
+        ("specimens.csv", 3, "ihc_score"),
+        ("specimens.csv", 6, "patient_id"),
+    ], issues
+    assert "did you mean 'ish_ratio'?" in issues[3].expected and "death_date is empty" in issues[1].expected and "YYYY-MM-DD" in issues[2].expected
+
+
+def test_a_missing_required_column_does_not_hide_the_other_cells(cohort_dir, study):
+    rows = read_rows(cohort_dir / "specimens.csv")
+    index = rows[0].index("patient_id")
+    rows = [r[:index] + r[index + 1 :] for r in rows]
+    rows[3][rows[0].index("ihc_score")] = "5+"
+    write_rows(cohort_dir / "specimens.csv", rows)
+    issues = only_issue(cohort_dir, study)
+    assert [(i.line, i.column) for i in issues] == [(1, "patient_id"), (4, "ihc_score")]
+
+
+def test_a_value_already_reported_takes_no_part_in_the_cross_table_checks(cohort_dir, study):
+    # an out-of-range percentage is one problem, not also "percentages do not add up to 100"
+    set_cell(cohort_dir / "specimens.csv", 2, "pct_cells_0", "150")
+    issues = only_issue(cohort_dir, study)
+    assert [(i.line, i.column) for i in issues] == [(2, "pct_cells_0")]
+
+
+def test_study_keys_the_data_cannot_satisfy_are_reported_with_the_data_problems(cohort_dir, study):
+    set_cell(cohort_dir / "patients.csv", 3, "age_years", "sixty")
+    study = {**study, "index_date": "treatment_start", "endpoints": {**study["endpoints"], "os": {"origin": "treatment_start_dat", "events": ["death_date"]}}}
+    issues = only_issue(cohort_dir, study)
+    assert [(Path(i.file).name, i.line, i.column) for i in issues][:1] == [("patients.csv", 3, "age_years")]
+    messages = [str(i) for i in issues[1:]]
+    assert messages == [
+        "the study file: at key 'index_date': column 'treatment_start' is not in " + str(cohort_dir / "patients.csv") + "; did you mean 'treatment_start_date'? (its date columns: treatment_start_date, progression_date, death_date, last_contact_date)",
+        "the study file: at key 'endpoints.os.origin': column 'treatment_start_dat' is not in " + str(cohort_dir / "patients.csv") + "; did you mean 'treatment_start_date'? (its date columns: treatment_start_date, progression_date, death_date, last_contact_date)",
+    ]
+
+
+def test_header_only_specimens_and_treatment_lines_are_a_cohort_without_them(cohort_dir, study):
+    for name in ("specimens.csv", "treatment_lines.csv"):
+        write_rows(cohort_dir / name, read_rows(cohort_dir / name)[:1])
+    study = {**study, "endpoints": {k: v for k, v in study["endpoints"].items() if "line" not in v}}  # (no line 2 to start from)
+    tables, _ = read_cohort(cohort_dir, study)
+    assert tables["specimens"].empty and tables["treatment_lines"].empty
+    write_rows(cohort_dir / "patients.csv", read_rows(cohort_dir / "patients.csv")[:1])
+    assert [i.expected for i in only_issue(cohort_dir, study)] == ["the file has a header but no rows"]

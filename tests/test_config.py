@@ -151,3 +151,37 @@ def test_analysis_check_is_skipped_for_a_file_already_verified_with_this_library
     with pytest.raises(ValueError, match="no_such_parameter"):
         load_study(path, verified=verified)
     assert len(list(verified.iterdir())) == 1
+
+
+def test_a_rule_s_study_keys_print_short_and_change_with_any_edit():
+    # Snakemake stores a param by its repr and prints the old and new repr in "Params
+    # have changed": a digest per long key keeps that short and names the edited key
+    import pickle
+
+    from her2cohort.config import CompactParams
+
+    study = load_study(ROOT / "config" / "studies" / "gastric_her2_loss.yaml")
+    keys = CompactParams({k: study[k] for k in RULE_STUDY_KEYS["analyses"] if k in study})
+    assert len(repr({k: study[k] for k in keys})) > 10_000
+    text = repr(keys)
+    assert len(text) < 150 and text.startswith("{study='gastric_her2_loss', analyses=sha256:"), text
+    edited = yaml.safe_load(yaml.safe_dump(dict(keys), sort_keys=False))
+    edited["analyses"][3].setdefault("params", {})["conf_level"] = 0.9
+    after = repr(CompactParams(edited))
+    changed = [a for a, b in zip(text.strip("{}").split(", "), after.strip("{}").split(", ")) if a != b]
+    assert len(changed) == 1 and changed[0].startswith("analyses=sha256:")
+    assert repr(CompactParams(yaml.safe_load(yaml.safe_dump(dict(keys), sort_keys=False)))) == text  # the same content, the same digest
+    # the script gets the keys whole (Snakemake pickles the params for it)
+    copy = pickle.loads(pickle.dumps(keys, protocol=4))
+    assert isinstance(copy, CompactParams) and dict(copy) == dict(keys)
+
+
+def test_every_rule_param_of_the_study_is_compact():
+    # the study keys, captions, shown_in and titles: each a CompactParams (workflow/rules/*.smk)
+    import re
+
+    text = "\n".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "workflow" / "rules").glob("*.smk")))
+    assert "return compact({k: study[k] for k in RULE_STUDY_KEYS[rule] if k in study})" in text
+    for param in ("shown_in", "titles"):
+        assert re.search(rf"{param}=(lambda wildcards: )?compact\(", text), param
+    assert "return compact(\n        {\n            item[\"id\"]: item[\"caption\"]" in text

@@ -107,3 +107,20 @@ def test_the_texts_of_a_figure_are_the_drawn_ones():
     assert len(ticks) > 2 and ticks.between(low, high).all()  # the ticks past the view are not drawn
     assert list(texts[texts["role"] == "x tick"]["text"]) == ["Total\n(n = 247)", "positive\n(n = 135)", "negative\n(n = 112)"]
     assert texts.equals(drawn_texts(figure))  # the same figure, the same rows in the same order
+
+
+def test_a_flow_figure_can_show_what_the_guideline_left_undecided(tmp_path):
+    from her2cohort import classify
+
+    flow = pd.DataFrame({"step": [0, 1], "label": ["Registry", "Biopsied"], "n_remaining": [150, 140], "n_excluded": [0, 10], "reason": ["", "no biopsy"]})
+    specimens = pd.DataFrame({"timepoint": "primary", "ihc_score": pd.array([2] * 123 + [3] * 10 + [1] * 7, dtype="Int64"), "ish_ratio": [2.5] * 123 + [None] * 17})
+    summary = classify.classification_summary(classify.classify_specimens(specimens, "asco_cap_2018"), "asco_cap_2018")
+    spec = {"id": "flow", "type": "flow", "caption": "c", "classification": True}
+    lines = draw_figures(Sources(Results.from_tables({}), flow=flow, classification=summary), [spec], tmp_path, "study.yaml")
+    assert lines == ["flow: flow"]
+    texts = pd.read_csv(tmp_path / "flow_texts.csv")["text"].tolist()
+    box = next(t for t in texts if t.startswith("Specimens by asco_cap_2018"))
+    assert box.replace("\n", " ").startswith("Specimens by asco_cap_2018 (n = 140): 10 positive, 7 negative, 123 indeterminate 123 indeterminate: IHC 2+, ISH ratio")
+    numbers = pd.read_csv(tmp_path / "flow_numbers.csv")
+    assert sorted(numbers.loc[numbers["where"] == "classification box", "text"].astype(int)) == [7, 10, 123, 123, 140]
+    assert pd.read_csv(tmp_path / "flow_classification.csv")["n_specimens"].sum() == 140

@@ -4,7 +4,7 @@ Pipeline level (scenarios of tests/pipeline_runs.py, on the example study in
 scratch copies): Snakemake SIGKILLed with its jobs while one job has finished
 and another is writing, then ``snakemake --unlock`` and a re-run with the
 default profile (``rerun-incomplete``), gives every output byte-identical to an
-uninterrupted run; the analyses job raising half-way (its input lost a column)
+uninterrupted run; the analyses job raising half-way (an impossible value in its input)
 leaves no output that the next run would take as finished.
 
 Library level: :mod:`her2cohort.io` writes through a temporary file and

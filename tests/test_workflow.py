@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import ROOT, example_project, set_cell
+from conftest import ROOT, example_project, read_rows, set_cell, write_rows
 
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 
@@ -56,18 +56,66 @@ def test_rerun_is_a_no_op(pipeline_runs, tmp_path):
     assert "Nothing to be done" in dry.stdout + dry.stderr
 
 
+#: Lines of a Python or Snakemake stack: none in what a user is told about their input.
+STACK_LINES = ("Traceback", '  File "', "WorkflowError in file")
+
+
 def test_bad_input_stops_before_analysis_with_a_clear_message(project, tmp_path):
     bad = tmp_path / "bad"
     shutil.copytree(project, bad, ignore=shutil.ignore_patterns("results", "logs", ".snakemake"))
     set_cell(bad / "data/raw/example/specimens.csv", 4, "ihc_score", "4+")
     set_cell(bad / "data/raw/example/patients.csv", 3, "age_years", "sixty")
+    # an unknown column in the same file, and a cross-table problem in a third: one run lists them all
+    rows = read_rows(bad / "data/raw/example/patients.csv")
+    write_rows(bad / "data/raw/example/patients.csv", [rows[0] + ["hemoglobn"]] + [row + ["12"] for row in rows[1:]])
+    set_cell(bad / "data/raw/example/treatment_lines.csv", 2, "patient_id", "EX-999")
     run = snakemake(bad)
     output = run.stdout + run.stderr
     assert run.returncode != 0
+    assert "4 problem(s) in the input data; nothing was analysed:" in output
+    assert "data/raw/example/patients.csv, line 1, column 'hemoglobn': unknown column" in output
     assert "data/raw/example/specimens.csv, line 4, column 'ihc_score': value '4+': expected an IHC score" in output
     assert "data/raw/example/patients.csv, line 3, column 'age_years': value 'sixty': expected a number" in output
+    assert "data/raw/example/treatment_lines.csv, line 2, column 'patient_id': value 'EX-999': no such patient in patients.csv" in output
+    problems = output[output.index("4 problem(s)") :].split("\n\n")[0]
+    assert not any(marker in problems for marker in STACK_LINES), problems
     assert "Traceback" not in output
     assert not (bad / "results" / "example" / "analysis_set.csv").exists()
+
+
+def test_every_problem_of_every_study_file_is_listed_before_any_job(project, tmp_path):
+    bad = tmp_path / "two_studies"
+    shutil.copytree(project, bad, ignore=shutil.ignore_patterns("results", "logs", ".snakemake"))
+    studies = bad / "config" / "studies"
+    text = (studies / "example.yaml").read_text()
+    (studies / "example.yaml").write_text(text.replace("her2_guideline:", "her2_guidline:"))
+    (studies / "second.yaml").write_text(text.replace("study: example", "study: second").replace("time: pfs_months, event: pfs_event, convention: spss", "time: pfs_months, events: pfs_event, convention: spss"))
+    (bad / "config" / "config.yaml").write_text(yaml.safe_dump({"studies": ["example", "second"]}))
+    run = snakemake(bad, "-n")
+    output = run.stdout + run.stderr
+    assert run.returncode != 0
+    assert "3 problem(s) in the study files; nothing was run:" in output, output
+    assert "  - config/studies/example.yaml: at key '(top level)': Additional properties are not allowed ('her2_guidline' was unexpected); 'her2_guidline': did you mean 'her2_guideline'?" in output
+    assert "  - config/studies/example.yaml: at key '(top level)': 'her2_guideline' is a dependency of 'comparison'" in output
+    assert "  - config/studies/second.yaml: analyses[2] (pfs_median): params do not fit median_survival" in output and "'events': did you mean 'event'?" in output
+    assert not any(marker in output for marker in STACK_LINES), output
+
+
+def test_an_edited_analysis_reruns_its_job_with_a_short_reason(pipeline_runs, tmp_path):
+    small = pipeline_runs.result("small")
+    assert small.last.ok, small.transcript()
+    project = tmp_path / "edited"
+    shutil.copytree(small.project, project, symlinks=True)
+    path = project / "config" / "studies" / "example.yaml"
+    path.write_text(path.read_text().replace("convention: spss}", "convention: spss, conf_level: 0.9}"))
+    dry = snakemake(project, "-n")
+    assert dry.returncode == 0, dry.stderr[-3000:]
+    output = dry.stdout + dry.stderr
+    reasons = [line.strip() for line in output.splitlines() if line.strip().startswith("reason: Params have changed")]
+    assert len(reasons) == 1 and len(reasons[0]) < 400, reasons
+    assert "analyses=sha256:" in reasons[0] and "derive=sha256:" in reasons[0]
+    rules = {line.split()[-1].rstrip(":") for line in output.splitlines() if line.startswith(("rule ", "localrule "))}
+    assert rules == {"analyses", "provenance", "all"}, rules
 
 
 def test_a_typo_in_the_study_file_is_reported_before_any_job(project, tmp_path):

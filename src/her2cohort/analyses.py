@@ -20,7 +20,7 @@ from typing import Any, Callable
 import pandas as pd
 
 from her2cohort.config import analysis_param_errors
-from her2cohort.errors import StudyConfigError
+from her2cohort.errors import StudyConfigError, did_you_mean
 from her2cohort.expressions import evaluate, select
 from her2cohort.stats import contingency, cox, kaplan_meier, logistic, logrank, molecular, paired_categorical, proportions, rank_tests, roc, table1
 from her2cohort.stats import timeline
@@ -98,14 +98,20 @@ def check_analyses(analyses: list[dict], where: str) -> list[str]:
         seen.add(analysis["id"])
         function = CATALOGUE.get(analysis["type"])
         if function is None:
-            problems.append(f"{label}: unknown type {analysis['type']!r}; expected one of {', '.join(sorted(CATALOGUE))}")
+            problems.append(f"{label}: unknown type {analysis['type']!r}; {did_you_mean(analysis['type'], sorted(CATALOGUE))}")
             continue
+        signature = inspect.signature(function)
+        accepted = list(signature.parameters)[1:]  # the first takes the data
         for variant, overrides in {None: {}, **analysis.get("variants", {})}.items():
+            params = {**analysis.get("params", {}), **overrides}
             try:
-                inspect.signature(function).bind(None, **{**analysis.get("params", {}), **overrides})
+                signature.bind(None, **params)
             except TypeError as err:
                 which = f" variant {variant!r}" if variant else ""
-                problems.append(f"{label}:{which} params do not fit {analysis['type']}: {err}")
+                unknown = [name for name in params if name not in accepted]
+                what = f"the parameters of {analysis['type']}"
+                hint = "".join(f"; {name!r}: {did_you_mean(name, accepted, what)}" for name in unknown)
+                problems.append(f"{label}:{which} params do not fit {analysis['type']}: {err}{hint}")
     return problems
 
 
@@ -163,12 +169,81 @@ def _checked(compute: Callable[[], Any], source: str, key: str, expression: str)
         raise StudyConfigError(f"{source or 'study'}: at key '{key}': {expression!r} failed: {err}") from None
 
 
+#: Parameters of the catalogue functions that name columns of the data: a name, a
+#: list of names, ``{name: ...}`` entries (``variables`` of a Table 1) or the
+#: keys of a mapping (``reference_levels``). Checked before an analysis runs
+#: (:func:`column_problems`).
+COLUMN_PARAMETERS = (
+    "variables", "group", "row", "column", "x", "y", "value", "subject", "time", "event", "outcome",
+    "predictor", "before", "after", "covariates", "strata", "vaf", "copy_number", "purity",
+    "follow_up", "carry", "reference_levels",
+)
+
+
+def _named_columns(name: str, value) -> list[str]:
+    """The column names a parameter's value gives (numbers given as data are not names)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [str(k) for k in value] if name == "reference_levels" else []
+    if isinstance(value, (list, tuple)):
+        names = []
+        for item in value:
+            if isinstance(item, str):
+                names.append(item)
+            elif isinstance(item, dict) and isinstance(item.get("name"), str):
+                names.append(item["name"])
+        return names
+    return []
+
+
+def column_problems(columns, analysis: dict, label: str, data_name: str = "the analysis set", variant: str | None = None) -> list[str]:
+    """The parameters of ``analysis`` (with its ``variant``) that name no column of the data,
+    each with the nearest column and the columns there are; ``columns``: the data's
+    columns and those its ``derive`` adds. A HER2 column of a cohort without HER2
+    data says so (:func:`her2cohort.classify.classify_cohort`)."""
+    from her2cohort.classify import missing_column_reason
+
+    columns = [str(c) for c in columns]
+    known = set(columns)
+    params = {**analysis.get("params", {}), **(analysis.get("variants", {}).get(variant, {}) if variant else {})}
+    problems = []
+    for name in COLUMN_PARAMETERS:
+        for column in _named_columns(name, params.get(name)):
+            if column not in known:
+                why = missing_column_reason(column, columns, data_name)
+                problems.append(f"{label}: parameter {name!r} names {column!r}, which is not a column of {data_name}: {why}")
+    return problems
+
+
 def with_patient_columns(lines: pd.DataFrame, patients: pd.DataFrame) -> pd.DataFrame:
     """Each treatment line with its patient's analysis-set columns (joined on
     ``patient_key``); a column both tables have keeps the line's value (a line's
     ``best_response`` is that line's, not the index treatment's)."""
     extra = [column for column in patients.columns if column not in lines.columns]
     return lines.merge(patients[["patient_key", *extra]], on="patient_key", how="left", validate="many_to_one")
+
+
+def study_column_problems(data: pd.DataFrame, analyses: list[dict], study_derive: dict | None = None, treatment_lines: pd.DataFrame | None = None, where: str = "") -> list[str]:
+    """Every parameter of every declared analysis (and variant) that names no column,
+    before any runs: the analysis set's columns, the study's ``derive`` and the
+    analysis's own (their names; the expressions are evaluated when it runs)."""
+    problems = []
+    place = f"{where}: " if where else ""
+    derived = list(study_derive or {})
+    for analysis in analyses:
+        own = list(analysis.get("derive", {}))
+        if analysis.get("data", "analysis_set") == "treatment_lines":
+            if treatment_lines is None or "patient_key" not in treatment_lines.columns:
+                continue  # run_analysis says the cohort has none
+            columns = list(treatment_lines.columns) + [c for c in data.columns if c not in treatment_lines.columns] + derived + own
+            data_name = "the treatment lines (with their patients' columns)"
+        else:
+            columns, data_name = list(data.columns) + derived + own, "the analysis set"
+        for variant in (None, *analysis.get("variants", {})):
+            label = f"{place}analysis {analysis['id']!r}" + (f" variant {variant!r}" if variant else "")
+            problems += column_problems(columns, analysis, label, data_name, variant)
+    return list(dict.fromkeys(problems))
 
 
 def run_analysis(
@@ -204,8 +279,13 @@ def run_analysis(
             raise StudyConfigError(f"{label}: declared on the treatment lines (data: treatment_lines), but the cohort has none")
         patients = prepare(data, None, None, key, source, study_derive)
         frame = prepare(with_patient_columns(treatment_lines, patients), analysis.get("derive"), analysis.get("where"), key, source)
+        data_name = "the treatment lines (with their patients' columns)"
     else:
         frame = prepare(data, analysis.get("derive"), analysis.get("where"), key, source, study_derive)
+        data_name = "the analysis set"
+    problems = column_problems(frame.columns, analysis, label, data_name, variant)
+    if problems:
+        raise StudyConfigError("\n".join(problems))
     params = {**analysis.get("params", {}), **(analysis["variants"][variant] if variant else {})}
     result = CATALOGUE[analysis["type"]](frame, **params)
     result = result.reset_index(drop=True)

@@ -308,6 +308,149 @@ def classify_specimens(specimens: pd.DataFrame, guideline: str) -> pd.DataFrame:
     return out
 
 
+def has_her2_data(specimens: pd.DataFrame | None) -> bool:
+    """Whether a cleaned specimens table carries HER2 data: a value in one of the
+    classifier's input columns (:data:`her2cohort.rawdata.HER2_COLUMNS`)."""
+    from her2cohort.rawdata import her2_columns_with_data
+
+    return bool(her2_columns_with_data(specimens))
+
+
+def classify_cohort(specimens: pd.DataFrame, guideline: str | None) -> pd.DataFrame:
+    """The specimens of a cohort, classified by ``guideline`` (:func:`classify_specimens`)
+    when they carry HER2 data (:func:`has_her2_data`).
+
+    Without HER2 data (no specimen, or specimens with other variables only) they
+    are returned as they are, less their HER2 columns (every cell empty): a
+    cohort without HER2 data gets no HER2 variable, and needs no guideline.
+    With HER2 data and no guideline, the error names the study key.
+    """
+    from her2cohort.errors import StudyConfigError
+    from her2cohort.rawdata import HER2_COLUMNS
+
+    if specimens is None or specimens.empty:
+        return specimens
+    if not has_her2_data(specimens):
+        return specimens.drop(columns=[c for c in HER2_COLUMNS if c in specimens])
+    if not guideline:
+        raise StudyConfigError(f"her2_guideline: missing; the specimens carry HER2 data to classify (name one of {', '.join(GUIDELINES)})")
+    return classify_specimens(specimens, guideline)
+
+
+# ---------------------------------------------------------------------------
+# What each rule left undecided, and why (the classify log and classification.csv)
+# ---------------------------------------------------------------------------
+
+#: Order of the statuses in :func:`classification_summary`.
+STATUS_ORDER = (POSITIVE, NEGATIVE, INDETERMINATE, "not classified")
+
+
+def specimen_rules(classified: pd.DataFrame, guideline: str) -> pd.Series:
+    """The rule each specimen was classified by: the guideline, or under
+    ``asco_cap_at_diagnosis`` the release in force at its collection
+    (``asco_cap_2013``...; ``asco_cap_at_diagnosis`` when the date is unknown)."""
+    if guideline != "asco_cap_at_diagnosis":
+        return pd.Series(guideline, index=classified.index, dtype="object")
+    release = classified["asco_cap_release"] if "asco_cap_release" in classified else pd.Series(np.nan, index=classified.index)
+    year = pd.to_numeric(release, errors="coerce").astype("Int64").astype("string")
+    return ("asco_cap_" + year).fillna(guideline).astype("object")
+
+
+def undecided_reasons(classified: pd.DataFrame, guideline: str) -> pd.Series:
+    """Why each specimen that is not positive or negative was left so, by the rule it
+    was classified by (:func:`specimen_rules`); NA for the others.
+
+    A specimen is *indeterminate* when it is IHC 2+ without a conclusive ISH
+    result (:func:`her2_status`); *not classified* without an IHC score. The
+    reasons name the missing or equivocal input: no ISH at all, an equivocal
+    call reported without a ratio, an equivocal ratio without its recount
+    (gastric HER2-loss study), a ratio without the HER2 copies per cell the
+    ASCO/CAP 2013 and 2018 groups need, an ASCO/CAP 2018 group 2-4 without the
+    second observer's recount, an ASCO/CAP 2007 or 2013 equivocal result that
+    the guideline leaves equivocal, a sample without the date that says which
+    ASCO/CAP release applies.
+    """
+    col = lambda name: classified[name] if name in classified else pd.Series(np.nan, index=classified.index)  # noqa: E731
+    ihc = pd.to_numeric(col("ihc_score"), errors="coerce")
+    ratio, copies = pd.to_numeric(col("ish_ratio"), errors="coerce"), pd.to_numeric(col("her2_copies_per_cell"), errors="coerce")
+    recount_ratio, recount_copies = pd.to_numeric(col("ish_ratio_recount"), errors="coerce"), pd.to_numeric(col("her2_copies_recount"), errors="coerce")
+    reported = col("ish_result")
+    status = col("her2_status")
+    rule = specimen_rules(classified, guideline)
+    group = asco_cap_2018_ish_group(ratio, copies)
+    undecided = status == INDETERMINATE
+    no_ratio = ratio.isna()
+    conditions = [
+        ihc.isna() & status.isna(),
+        undecided & (rule == "asco_cap_at_diagnosis"),
+        undecided & no_ratio & reported.isna(),
+        undecided & no_ratio & (reported == EQUIVOCAL),
+        undecided & (rule == "gastric_equivocal_recount") & (ratio >= 1.8) & (ratio <= 2.2) & recount_ratio.isna(),
+        undecided & (rule == "asco_cap_2007") & (ratio >= 1.8) & (ratio <= 2.2),
+        undecided & (rule == "asco_cap_2013") & (ratio < 2.0) & copies.isna(),
+        undecided & (rule == "asco_cap_2013") & (ratio < 2.0) & (copies >= 4.0) & (copies < 6.0),
+        undecided & (rule == "asco_cap_2018") & copies.isna(),
+    ]
+    reasons = [
+        "no IHC score",
+        "IHC 2+, no collection date: the ASCO/CAP release in force is unknown",
+        "IHC 2+ without an ISH result",
+        "IHC 2+, ISH reported equivocal (ish_result) without a ratio",
+        "IHC 2+, ISH ratio 1.8-2.2 (equivocal) without a recount ratio",
+        "IHC 2+, ISH ratio 1.8-2.2: equivocal under ASCO/CAP 2007",
+        "IHC 2+, ISH ratio < 2.0 without HER2 copies per cell (ASCO/CAP 2013 needs them below 2.0)",
+        "IHC 2+, ISH ratio < 2.0 with 4.0-6.0 HER2 copies per cell: equivocal under ASCO/CAP 2013",
+        "IHC 2+, ISH ratio without HER2 copies per cell: no ASCO/CAP 2018 ISH group (it needs both)",
+    ]
+    in_2018 = undecided & (rule == "asco_cap_2018") & group.isin([2, 3, 4]).fillna(False).astype(bool)
+    no_recount = recount_ratio.isna() & recount_copies.isna()
+    for number, words in ((2, "ratio >= 2.0, copies < 4.0"), (3, "ratio < 2.0, copies >= 6.0"), (4, "ratio < 2.0, copies 4.0-6.0")):
+        conditions.append(in_2018 & (group == number).fillna(False).astype(bool) & no_recount)
+        reasons.append(f"IHC 2+, ASCO/CAP 2018 ISH group {number} ({words}) without the second observer's recount")
+        conditions.append(in_2018 & (group == number).fillna(False).astype(bool) & ~no_recount)
+        reasons.append(f"IHC 2+, ASCO/CAP 2018 ISH group {number} ({words}) with an incomplete recount (ratio and copies both needed)")
+    conditions.append(undecided)
+    reasons.append("IHC 2+ without a conclusive ISH result")  # any other path to indeterminate
+    conds = [np.asarray(pd.Series(c, index=classified.index).fillna(False), dtype=bool) for c in conditions]
+    out = pd.Series(np.select(conds, reasons, default=None), index=classified.index, dtype="object")
+    return out.where(out.notna(), None)
+
+
+def classification_summary(classified: pd.DataFrame, guideline: str) -> pd.DataFrame:
+    """Specimens per rule, HER2 status and reason (``rule, her2_status, reason, n_specimens``):
+    how many each rule made positive and negative, and how many it left
+    indeterminate or not classified, and why (:func:`undecided_reasons`). One row
+    per combination that occurs; the counts add up to the specimens."""
+    columns = ["rule", "her2_status", "reason", "n_specimens"]
+    if classified is None or classified.empty or "her2_status" not in classified:
+        return pd.DataFrame([], columns=columns)
+    frame = pd.DataFrame(
+        {
+            "rule": specimen_rules(classified, guideline),
+            "her2_status": classified["her2_status"].astype("object").where(classified["her2_status"].notna(), "not classified"),
+            "reason": undecided_reasons(classified, guideline).fillna(""),
+        }
+    )
+    counts = frame.groupby(["rule", "her2_status", "reason"], sort=False).size().rename("n_specimens").reset_index()
+    rank = {status: k for k, status in enumerate(STATUS_ORDER)}
+    counts["_status"] = counts["her2_status"].map(rank)
+    counts = counts.sort_values(["rule", "_status", "n_specimens", "reason"], ascending=[True, True, False, True], kind="stable")
+    return counts.drop(columns="_status").reset_index(drop=True)[columns]
+
+
+def summary_lines(summary: pd.DataFrame) -> list[str]:
+    """The classify log's words for :func:`classification_summary`: per rule, the
+    specimens of each status, then each reason a specimen was left undecided."""
+    lines = []
+    for rule, block in summary.groupby("rule", sort=False):
+        totals = block.groupby("her2_status", sort=False)["n_specimens"].sum()
+        parts = ", ".join(f"{int(totals.get(status, 0))} {status}" for status in STATUS_ORDER)
+        lines.append(f"{rule}: {int(block['n_specimens'].sum())} specimens: {parts}")
+        for row in block[block["reason"] != ""].itertuples(index=False):
+            lines.append(f"  {row.n_specimens} {row.her2_status}: {row.reason}")
+    return lines
+
+
 #: Specimen variables carried into the analysis set, one column per time point.
 SPECIMEN_VARIABLES = (
     "ihc_score", "h_score", "ish_ratio", "her2_copies_per_cell", "ish_status", "ish_group_2018",
@@ -316,6 +459,42 @@ SPECIMEN_VARIABLES = (
     "hr_status", "ki67_percent", "site", "specimen_type", "collection_months",
     "mutation", "variant_allele_frequency", "tumour_purity", "gene_copy_number",
 )
+
+#: The HER2 variables among them: a cohort without HER2 data has none of these
+#: (:func:`classify_cohort`), nor the change columns of a comparison.
+HER2_VARIABLES = (
+    "ihc_score", "h_score", "ish_ratio", "her2_copies_per_cell", "ish_status", "ish_group_2018",
+    "her2_status", "her2_group", "her2_zero_subgroup", "genetic_heterogeneity", "ihc_heterogeneity",
+    "pct_nuclei_ratio_ge2", "n_fragments_tumour", "n_fragments_her2_positive", "n_fragments_3plus",
+)
+#: The per-patient change columns a study's ``comparison`` adds (:func:`analysis_set`).
+CHANGE_COLUMNS = (
+    "her2_change", "her2_group_transition", "her2_group_discordant", "her2_group_direction",
+    "her2_to_low", "ihc_change", "genetic_heterogeneity_change",
+)
+
+
+def is_her2_column(name: str) -> bool:
+    """Whether ``name`` is a HER2 column of an analysis set: ``{timepoint}_{variable}`` of a
+    HER2 variable (``baseline_her2_status``), or a change column (``her2_change``)."""
+    from her2cohort.rawdata import TIMEPOINTS
+
+    return name in CHANGE_COLUMNS or any(name == f"{t}_{v}" for t in TIMEPOINTS for v in HER2_VARIABLES)
+
+
+def missing_column_reason(column: str, columns, data_name: str = "the analysis set") -> str:
+    """Why ``column`` is not among ``columns`` (those of an analysis set), for an error
+    naming the study key that asks for it: a HER2 column of a cohort without HER2
+    data says so; a change column needs the study's ``comparison``; any other name
+    gets the nearest column and the columns there are."""
+    from her2cohort.errors import did_you_mean
+
+    columns = [str(c) for c in columns]
+    if is_her2_column(column) and not any(is_her2_column(c) for c in columns):
+        return f"a HER2 variable, and this cohort has no HER2 data (no specimen with an IHC or ISH value), so {data_name} has no HER2 column"
+    if column in CHANGE_COLUMNS:
+        return "a change between two time points: the study's `comparison` (before, after) adds it"
+    return did_you_mean(column, columns, f"the columns of {data_name}")
 
 
 def analysis_set(patients: pd.DataFrame, classified: pd.DataFrame, comparison: dict | None = None) -> pd.DataFrame:
@@ -347,7 +526,7 @@ def analysis_set(patients: pd.DataFrame, classified: pd.DataFrame, comparison: d
                 if name in patients:
                     raise ValueError(f"analysis set: specimen variable {name!r} would overwrite the patient column of that name")
                 out[name] = aligned[variable]
-    if comparison:
+    if comparison and "her2_status" in classified:  # (no change without HER2 data: see classify_cohort)
         b, a = comparison["before"], comparison["after"]
 
         def both(variable: str) -> tuple[pd.Series, pd.Series]:

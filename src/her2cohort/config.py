@@ -37,8 +37,33 @@ def _validator(schema_path: str, modified: float):
     return jsonschema.Draft202012Validator(schema)
 
 
+def _hint(error) -> str:
+    """What a schema error adds to jsonschema's message: for an unknown key, the nearest
+    allowed key and the keys allowed there; for a value not among those allowed, the
+    nearest (:func:`her2cohort.errors.did_you_mean`); for a key that needs another,
+    what it is needed for."""
+    import re
+
+    from her2cohort.errors import did_you_mean, nearest
+
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict) and isinstance(error.schema.get("properties"), dict):
+        allowed = [str(k) for k in error.schema["properties"]]
+        patterns = list(error.schema.get("patternProperties", {}))
+        extra = [str(k) for k in error.instance if k not in error.schema["properties"] and not any(re.search(p, str(k)) for p in patterns)]
+        hints = [f"{key!r}: did you mean {close!r}?" for key in extra[:20] if (close := nearest(key, allowed)) is not None]
+        return "; " + " ".join(hints + [did_you_mean("", allowed, "keys allowed here")]) if allowed else ""
+    if error.validator == "enum" and isinstance(error.instance, str) and isinstance(error.validator_value, list):
+        close = nearest(error.instance, [str(v) for v in error.validator_value])
+        return f"; did you mean {close!r}?" if close is not None else ""
+    if error.validator == "dependentRequired" and isinstance(error.instance, dict):
+        needs = [f"a study that declares {key!r} needs {', '.join(map(repr, required))} too" for key, required in error.validator_value.items() if key in error.instance and any(r not in error.instance for r in required)]
+        return f": {'; '.join(needs)}" if needs else ""
+    return ""
+
+
 def schema_errors(data, schema_path: str | Path, file: str) -> list[str]:
-    """Every violation of the schema, as "file: at key 'a.b': message" lines."""
+    """Every violation of the schema, as "file: at key 'a.b': message" lines; an unknown
+    key or value names the nearest allowed one (:func:`_hint`)."""
     path = Path(schema_path).resolve()
     validator = _validator(str(path), path.stat().st_mtime)
     messages = []
@@ -46,7 +71,7 @@ def schema_errors(data, schema_path: str | Path, file: str) -> list[str]:
         errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
         for error in errors:
             message = error.message if len(error.message) <= 300 else error.message[:297] + "..."  # a 1 MB value stays readable
-            messages.append(f"{file}: at key '{_key_path(error)}': {message}")
+            messages.append(f"{file}: at key '{_key_path(error)}': {message}{_hint(error)}")
     except RecursionError:  # jsonschema recurses into the value to describe it
         messages = [f"{file}: a value is nested too deeply to be configuration"]
     return messages
@@ -148,17 +173,22 @@ def load_study(
     problems = schema_errors(study, schema, str(path))
     if study.get("extends") and problems:
         problems = [f"{line} (after extends: {study['extends']})" for line in problems]
-    if not problems and study["study"] != path.stem:
+    # The checks below run on every key the schema accepted, so that one run lists
+    # every problem of the file: a typo in a figure does not hide an analysis's.
+    flagged = lambda key: any(f": at key '{key}" in problem for problem in problems)  # noqa: E731
+    if isinstance(study.get("study"), str) and not flagged("study") and study["study"] != path.stem:
         problems.append(f"{path}: at key 'study': {study['study']!r} must equal the file name {path.stem!r}")
-    if not problems:
+    if isinstance(study.get("raw_dir"), str):
         problems += raw_dir_errors(study, str(path), Path(root).resolve())
+    if not flagged("variables"):
         problems += identifier_variable_errors(study, str(path))
     # every expression (derive, where, query) parsed against the language: a
     # problem is reported with the others, before any job runs (cheap: no pandas)
     expression_problems = study_problems(study, str(path))
     marker = _verified_marker(verified, raw, library) if verified is not None else None
-    if not problems and analyses_check is not None and study.get("analyses") and not (marker and marker.exists()):
-        problems += analyses_check(study["analyses"], str(path))
+    if analyses_check is not None and study.get("analyses") and not flagged("analyses") and not (marker and marker.exists()):
+        found = analyses_check(study["analyses"], str(path))
+        problems += found
         if not problems and marker is not None:
             try:
                 marker.parent.mkdir(parents=True, exist_ok=True)
@@ -309,6 +339,42 @@ def identifier_variable_errors(study: dict, where: str) -> list[str]:
         for index, variable in enumerate(study.get("variables", []))
         if looks_like_direct_identifier(variable["name"])
     ]
+
+
+# ---------------------------------------------------------------------------
+# Rule params that print short
+# ---------------------------------------------------------------------------
+
+
+class CompactParams(dict):
+    """A mapping given to a rule as a param, whose ``repr`` is short.
+
+    Snakemake records a job's params by their ``repr`` and re-runs the job when
+    it changes, printing the old and the new ``repr`` in its reason ("Params
+    have changed since last execution"): a study's whole ``analyses`` on one
+    line of several KB. Here the ``repr`` is one entry per key, its value
+    itself when that is short (``her2_guideline='asco_cap_2018'``), else
+    ``sha256:`` and 12 hex digits of the value's ``repr``. Any edit of a value
+    changes its entry, so a job re-runs exactly when a key it reads changes,
+    and the reason names that key; the script gets the mapping itself
+    (Snakemake pickles the params for it), keys and values whole.
+    """
+
+    #: Values whose ``repr`` is at most this long are printed as they are.
+    SHORT = 40
+
+    def __repr__(self) -> str:
+        import hashlib
+
+        parts = []
+        for key, value in self.items():
+            text = repr(value)
+            if len(text) > self.SHORT:
+                text = "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+            parts.append(f"{key}={text}")
+        return "{" + ", ".join(parts) + "}"
+
+    __str__ = __repr__
 
 
 # ---------------------------------------------------------------------------

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
+from typing import Any, Iterable
 
 
 @dataclass(frozen=True)
@@ -48,3 +50,34 @@ class CohortDataError(Exception):
 
 class StudyConfigError(Exception):
     """A study configuration that cannot be applied to its data (names the key and file)."""
+
+
+# ---------------------------------------------------------------------------
+# Suggestions: an unknown key, column, term or level names the nearest valid one
+# ---------------------------------------------------------------------------
+
+#: How many valid names a message lists before "... and N more".
+LISTED_NAMES = 80
+
+
+def nearest(name: Any, valid: Iterable[Any], cutoff: float = 0.6) -> str | None:
+    """The valid name closest to ``name`` (:func:`difflib.get_close_matches`, case
+    ignored), or None when none is close enough."""
+    names = [str(v) for v in dict.fromkeys(valid)]
+    lowered: dict[str, str] = {}
+    for candidate in names:
+        lowered.setdefault(candidate.lower(), candidate)
+    close = difflib.get_close_matches(str(name).lower(), list(lowered), n=1, cutoff=cutoff)
+    return lowered[close[0]] if close else None
+
+
+def did_you_mean(name: Any, valid: Iterable[Any], what: str = "expected one of", suggest_from: Iterable[Any] | None = None) -> str:
+    """``did you mean 'age_years'? (expected one of: sex, age_years, ...)``: the nearest of
+    ``suggest_from`` (default: ``valid``) and every valid name, for the end of an error
+    message about an unknown ``name``. The one implementation of suggestions: the
+    study file's keys, raw columns, analysis parameters, result rows and levels."""
+    valid = [str(v) for v in dict.fromkeys(valid)]
+    close = nearest(name, valid if suggest_from is None else suggest_from)
+    listed = ", ".join(valid[:LISTED_NAMES]) + (f" and {len(valid) - LISTED_NAMES} more" if len(valid) > LISTED_NAMES else "")
+    hint = f"did you mean {close!r}? " if close is not None and close != str(name) else ""
+    return f"{hint}({what}: {listed})" if valid else hint.strip()

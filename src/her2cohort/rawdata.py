@@ -146,6 +146,25 @@ TABLES: dict[str, tuple[ColumnSpec, ...]] = {
     "treatment_lines": TREATMENT_LINE_COLUMNS,
 }
 
+#: Columns of specimens.csv that carry HER2 data: the classifier's inputs. A
+#: cohort whose specimens hold no value in any of them (no specimens.csv, its
+#: header alone, or specimens with hormone receptors or Ki-67 only) has no HER2
+#: data: its study needs no ``her2_guideline``, and its analysis set has no
+#: HER2 column.
+HER2_COLUMNS = (
+    "ihc_score", "pct_cells_0", "pct_cells_1plus", "pct_cells_2plus", "pct_cells_3plus",
+    "ish_ratio", "ish_ratio_recount", "her2_copies_per_cell", "her2_copies_recount", "ish_result",
+    "pct_nuclei_ratio_ge2", "n_fragments_tumour", "n_fragments_her2_positive", "n_fragments_3plus",
+)
+
+
+def her2_columns_with_data(specimens) -> list[str]:
+    """The HER2 columns (:data:`HER2_COLUMNS`) of a specimens table (a data frame) that hold at least one value."""
+    if specimens is None or specimens.empty:
+        return []
+    return [c for c in HER2_COLUMNS if c in specimens and specimens[c].notna().any()]
+
+
 #: Columns that identify a person and never leave the cleaning stage.
 IDENTIFIER_COLUMNS = frozenset({"patient_id", "specimen_id"})
 

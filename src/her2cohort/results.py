@@ -26,6 +26,8 @@ from typing import Any, Mapping
 
 import pandas as pd
 
+from her2cohort.errors import did_you_mean, nearest
+
 
 class SelectionError(ValueError):
     """A selection that does not pick exactly one row or value (says what exists)."""
@@ -61,9 +63,25 @@ def select_rows(table: pd.DataFrame, where: Mapping[str, Any] | None, name: str 
     rows = table
     for column, wanted in (where or {}).items():
         if column not in table.columns:
-            raise SelectionError(f"{name} has no column {column!r} (columns: {', '.join(map(str, table.columns))})")
+            raise SelectionError(f"{name} has no column {column!r}: {did_you_mean(column, table.columns, 'its columns')}")
         rows = rows[rows[column].map(canonical) == canonical(wanted)]
     return rows
+
+
+def _nearest_values(table: pd.DataFrame, where: Mapping[str, Any]) -> str:
+    """For each wanted value that no row of ``table`` holds in its column, the nearest
+    value there is (an unknown term, level or group: ``did you mean term 'hr:age'?``)."""
+    hints = []
+    for column, wanted in where.items():
+        if column not in table.columns:
+            continue
+        values = table[column]
+        if canonical(wanted) in set(values.map(canonical)):
+            continue
+        close = nearest(_shown(wanted), [_shown(v) for v in values.drop_duplicates()])
+        if close is not None:
+            hints.append(f"{column} {close!r}")
+    return f"; did you mean {' and '.join(hints)}?" if hints else ""
 
 
 def _candidates(table: pd.DataFrame, where: Mapping[str, Any]) -> str:
@@ -84,7 +102,7 @@ def select_row(table: pd.DataFrame, where: Mapping[str, Any] | None, name: str =
         return rows.iloc[0]
     wanted = "{" + ", ".join(f"{k}: {_shown(v)}" for k, v in where.items()) + "}"
     if rows.empty:
-        raise SelectionError(f"no row of {name} has {wanted}; its rows: {_candidates(table, where)}")
+        raise SelectionError(f"no row of {name} has {wanted}; its rows: {_candidates(table, where)}{_nearest_values(table, where)}")
     differing = [c for c in rows.columns if rows[c].nunique(dropna=False) > 1]
     labels = [c for c in differing if not pd.api.types.is_float_dtype(rows[c])] or differing  # names before measurements
     raise SelectionError(f"{len(rows)} rows of {name} have {wanted}; add a column that tells them apart: {_candidates(rows, dict.fromkeys(labels))}")
@@ -125,7 +143,9 @@ class Results:
                 path = self.stats_dir / f"{key}.csv"
                 if not path.exists():
                     place = f"{self.where}: " if self.where else ""
-                    raise SelectionError(f"{place}no result {key!r}: no analysis of that id (or variant) is declared (expected {path})")
+                    declared = sorted({*self.extra, *(p.stem for p in self.stats_dir.glob("*.csv"))} if self.stats_dir.is_dir() else set(self.extra))
+                    hint = f"; {did_you_mean(key, declared, 'the results there are')}" if declared else ""
+                    raise SelectionError(f"{place}no result {key!r}: no analysis of that id (or variant) is declared (expected {path}){hint}")
                 self._cache[key] = read_result(path)
         return self._cache[key]
 
@@ -140,5 +160,5 @@ class Results:
         """One cell: ``column`` of the one row matching ``where``."""
         table = self.table(analysis, variant)
         if column not in table.columns:
-            raise SelectionError(f"{self.key(analysis, variant)!r} has no column {column!r} (columns: {', '.join(map(str, table.columns))})")
+            raise SelectionError(f"{self.key(analysis, variant)!r} has no column {column!r}: {did_you_mean(column, table.columns, 'its columns')}")
         return self.row(analysis, where, variant)[column]

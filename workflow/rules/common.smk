@@ -1,8 +1,9 @@
 # Helpers shared by the rule files.
 
+import os
+import sys
 from pathlib import Path
 
-from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from her2cohort import config as config_io
@@ -15,12 +16,32 @@ PROJECT = Path(workflow.basedir)
 SCHEMAS = PROJECT / "config" / "schemas"
 
 
+def stop(problems, what):
+    """Stop before any job with every problem listed, and no Python or Snakemake
+    stack lines (a WorkflowError would print the Snakefile's frames): the
+    problems are the user's to fix, one per line, each naming its file and key."""
+    problems = [line for problem in problems for line in str(problem).splitlines()]
+    print(
+        f"{len(problems)} problem(s) in {what}; nothing was run:",
+        *(f"  - {problem}" for problem in problems),
+        sep="\n",
+        file=sys.stderr,
+    )
+    sys.exit(1)
+
+
+def shown(path):
+    """``path`` relative to the folder Snakemake runs in, when it is inside it."""
+    relative = os.path.relpath(path)
+    return Path(relative) if not relative.startswith("..") else Path(path)
+
+
 def check_config(config):
     """Check config/config.yaml against its schema; every error names the key."""
     schema = SCHEMAS / "config.schema.yaml"
     problems = config_io.schema_errors(config, schema, "config/config.yaml")
     if problems:
-        raise WorkflowError("\n".join(problems))
+        stop(problems, "config/config.yaml")
     validate(config, str(schema))
 
 
@@ -33,31 +54,41 @@ def check_analyses(analyses, where):
 
 
 def load_study(name):
-    """Read and check config/studies/{name}.yaml; errors name the file and the key.
-    A study with `extends:` is resolved against its design here (her2cohort.config.resolve_design):
-    every rule sees the resolved study."""
-    path = PROJECT / "config" / "studies" / f"{name}.yaml"
+    """Read and check config/studies/{name}.yaml; a ValueError names the file and the
+    key of every problem. A study with `extends:` is resolved against its design here
+    (her2cohort.config.resolve_design): every rule sees the resolved study."""
+    path = shown(PROJECT / "config" / "studies" / f"{name}.yaml")
     if not path.exists():
-        raise WorkflowError(
+        raise ValueError(
             f"config/config.yaml lists study {name!r} but {path} does not exist"
         )
-    try:
-        # analyses that passed their parameter check with this library are not
-        # checked again (the check imports the statistics: seconds of each dry run)
-        study = config_io.load_study(
-            path,
-            SCHEMAS / "study.schema.yaml",
-            root=PROJECT,
-            analyses_check=check_analyses,
-            verified=Path(".snakemake/her2cohort/verified"),
-            library=library_checksum(),
-        )
-    except ValueError as err:
-        raise WorkflowError(str(err))
+    # analyses that passed their parameter check with this library are not
+    # checked again (the check imports the statistics: seconds of each dry run)
     # Not snakemake.utils.validate on top, as for config/config.yaml: it re-reads
     # the schema with the pure-Python YAML parser on each call (0.1 s a study on
-    # every dry run) and would only repeat the check above, which lists every error.
-    return study
+    # every dry run) and would only repeat the check, which lists every error.
+    return config_io.load_study(
+        path,
+        SCHEMAS / "study.schema.yaml",
+        root=PROJECT,
+        analyses_check=check_analyses,
+        verified=Path(".snakemake/her2cohort/verified"),
+        library=library_checksum(),
+    )
+
+
+def load_studies(names):
+    """Every study of config/config.yaml, or a stop listing the problems of every study
+    file (not only those of the first)."""
+    studies, problems = {}, []
+    for name in names:
+        try:
+            studies[name] = load_study(name)
+        except ValueError as err:
+            problems.append(str(err))
+    if problems:
+        stop(problems, "the study files")
+    return studies
 
 
 # re-runs a rule when the library it imports changes (her2cohort.library_checksum)
@@ -73,11 +104,13 @@ def study_files(name):
 
 
 def raw_inputs_of(name):
-    """The raw tables a study's cohort folder holds (treatment_lines.csv is optional)."""
+    """The raw tables a study's cohort folder holds (patients.csv always: cleaning names
+    it when it is missing; specimens.csv and treatment_lines.csv when they exist)."""
     raw = Path(STUDIES[name]["raw_dir"])
-    tables = {"patients": raw / "patients.csv", "specimens": raw / "specimens.csv"}
-    if (raw / "treatment_lines.csv").exists():
-        tables["treatment_lines"] = raw / "treatment_lines.csv"
+    tables = {"patients": raw / "patients.csv"}
+    for table in ("specimens", "treatment_lines"):
+        if (raw / f"{table}.csv").exists():
+            tables[table] = raw / f"{table}.csv"
     return {table: str(path) for table, path in tables.items()}
 
 
@@ -89,11 +122,17 @@ def captions(wildcards, kind):
     """Report caption of each declared table or figure: what it shows, and which
     item of the paper it regenerates."""
     items = STUDIES[wildcards.study].get(kind, [])
-    return {
-        item["id"]: item["caption"]
-        + (f" Regenerates: {item['regenerates']}." if item.get("regenerates") else "")
-        for item in items
-    }
+    return compact(
+        {
+            item["id"]: item["caption"]
+            + (
+                f" Regenerates: {item['regenerates']}."
+                if item.get("regenerates")
+                else ""
+            )
+            for item in items
+        }
+    )
 
 
 def code_revision():
@@ -175,6 +214,13 @@ def study_config(rule):
 
     def keys_of_rule(wildcards):
         study = STUDIES[wildcards.study]
-        return {k: study[k] for k in RULE_STUDY_KEYS[rule] if k in study}
+        # printed short in Snakemake's reasons: a digest per key (her2cohort.config.CompactParams)
+        return compact({k: study[k] for k in RULE_STUDY_KEYS[rule] if k in study})
 
     return keys_of_rule
+
+
+def compact(mapping):
+    """A param that Snakemake prints short (a digest per long value) and still
+    compares whole: the script reads the mapping itself."""
+    return config_io.CompactParams(mapping)

@@ -37,6 +37,7 @@ rule figures:
         analysis_set="results/{study}/analysis_set.csv",
         flow="results/{study}/clean/flow.csv",
         treatment_lines="results/{study}/clean/treatment_lines.csv",
+        classification="results/{study}/classification.csv",
     output:
         report(
             directory("results/{study}/figures"),
@@ -86,7 +87,7 @@ rule replication:
     params:
         study=study_config("replication"),
         # where each number is printed: the placement of the study's tables and figures only
-        shown_in=lambda wildcards: where_shown(STUDIES[wildcards.study]),
+        shown_in=lambda wildcards: compact(where_shown(STUDIES[wildcards.study])),
         library=LIBRARY,
     script:
         "../../scripts/replication.py"
@@ -148,7 +149,7 @@ rule replication_summary:
     conda:
         "../../environment.yml"
     params:
-        titles={name: STUDIES[name].get("title", name) for name in REPLICATED},
+        titles=compact({name: STUDIES[name].get("title", name) for name in REPLICATED}),
         library=LIBRARY,
     script:
         "../../scripts/replication_summary.py"

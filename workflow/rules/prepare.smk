@@ -44,6 +44,13 @@ rule classify:
     output:
         analysis_set="results/{study}/analysis_set.csv",
         specimens="results/{study}/specimens_classified.csv",
+        classification=report(
+            "results/{study}/classification.csv",
+            caption="../report/classification.rst",
+            category="{study}",
+            subcategory="Cohort",
+            labels={"study": "{study}", "table": "specimens by HER2 status and rule"},
+        ),
     log:
         "logs/{study}/classify.log",
     benchmark:

@@ -1,7 +1,8 @@
 """Cleaning: raw registry export -> typed, checked, pseudonymised tables.
 
-Three passes, each collecting every problem before stopping, so that an analyst
-fixes an export in one go:
+Three passes over every file, whose problems are collected and reported
+together (with those of the study's keys that the data cannot satisfy), so
+that an analyst fixes an export in one go:
 
 1. **Parse** (:mod:`.reading`, cell by cell with the parsers of :mod:`.cells`):
    the file's encoding, header (missing, duplicated, unknown and
@@ -11,7 +12,11 @@ fixes an export in one go:
 2. **Validate** (:mod:`.domains`): value domains (ranges, levels) with a
    pandera schema built from the same column specifications.
 3. **Cross-check** (:mod:`.consistency`): keys between patients, specimens and
-   treatment lines, dates in the order time runs, intensity percentages.
+   treatment lines, dates in the order time runs, intensity percentages; on
+   what the first two passes could read (a cell they reported is NA here).
+
+Only patients.csv is required: specimens.csv and treatment_lines.csv may be
+absent or hold their header alone (a cohort without them).
 
 Then :mod:`.inclusion` applies the study's inclusion criteria, writing every
 excluded row with its reason, and :mod:`.endpoints` turns dates into months

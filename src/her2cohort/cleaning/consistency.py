@@ -1,8 +1,9 @@
 """Checks across rows and tables: keys between patients, specimens and treatment lines, and dates in order.
 
-The third pass of cleaning (:func:`check_consistency`), run once every table
-has parsed and passed its value domains, because it compares cells that must
-each be valid first: duplicated patients and specimens, specimens and
+The third pass of cleaning (:func:`check_consistency`), run on what the first
+two passes could read (cells they reported are NA here, so that a bad cell is
+one problem, not also its consequences; a check whose columns are missing is
+skipped), and reported with their problems: duplicated patients and specimens, specimens and
 treatment lines of unknown patients, two specimens of one patient at one time
 point, one treatment line twice, event dates before the index date, last
 contact before an event or after death, IHC intensity percentages that do not
@@ -34,40 +35,61 @@ def _flag(issues: list[DataIssue], frame: pd.DataFrame, mask: pd.Series, file: s
         issues.append(DataIssue(file, int(row[LINE]), column, shown, expected(row) if callable(expected) else expected))
 
 
-def check_consistency(tables: dict[str, pd.DataFrame], files: dict[str, str], index_date: str) -> list[DataIssue]:
-    """Cross-row and cross-table checks; every finding names file, line and column."""
+def check_consistency(tables: dict[str, pd.DataFrame], files: dict[str, str], index_date: str | None, whole: dict[str, bool] | None = None) -> list[DataIssue]:
+    """Cross-row and cross-table checks; every finding names file, line and column.
+
+    Run on what the earlier passes could read: a check whose columns a table
+    lacks (a required column missing from the header) is skipped, cells
+    already reported are NA and take no part, and a row without its key is
+    in no key check. ``whole``: per table, whether every row of its file was
+    read (no row of the wrong width); a specimen or treatment line is said to
+    have no patient only when patients.csv was read whole. ``index_date``
+    None: the study has none, and nothing is checked against it.
+    """
     issues: list[DataIssue] = []
+    whole = whole or {}
     patients = tables["patients"]
     pfile = files["patients"]
+    has = lambda frame, *columns: frame is not None and not frame.empty and all(c in frame for c in columns)  # noqa: E731
 
-    first_line = patients.drop_duplicates("patient_id").set_index("patient_id")[LINE]
-    _flag(issues, patients, patients["patient_id"].duplicated(), pfile, "patient_id", lambda r: f"duplicated patient (first at line {first_line[r['patient_id']]})")
+    if has(patients, "patient_id"):
+        ids = patients["patient_id"]
+        first_line = patients[ids.notna()].drop_duplicates("patient_id").set_index("patient_id")[LINE]
+        _flag(issues, patients, ids.notna() & ids.duplicated(), pfile, "patient_id", lambda r: f"duplicated patient (first at line {first_line[r['patient_id']]})")
 
     def later(a: str, b: str, message: str) -> None:
         """Dates in the order time runs: ``a`` must not be after ``b``."""
-        if a in patients and b in patients:
+        if has(patients, a, b):
             _flag(issues, patients, patients[a] > patients[b], pfile, a, lambda r: message.format(b=b, value=cell_text(r[b])))
 
-    if index_date in patients:
+    if index_date is not None and has(patients, index_date):
         for event in ("progression_date", "death_date", "conversion_surgery_date", "last_contact_date"):
             later(index_date, event, f"{index_date} is after {{b}} ({{value}}): an event cannot precede the index date")
     for event in ("progression_date", "death_date", "conversion_surgery_date"):
         later(event, "last_contact_date", "is after last_contact_date ({value}): last contact cannot precede an event")
     later("last_contact_date", "death_date", "is after death_date ({value}): no contact after death")
     later("diagnosis_date", "recurrence_date", "is after recurrence_date ({value})")
-    if "death_cause" in patients and "death_date" in patients:
+    if has(patients, "death_cause", "death_date"):
         orphan = patients["death_cause"].notna() & patients["death_date"].isna()
         _flag(issues, patients, orphan, pfile, "death_cause", "a cause of death is given but death_date is empty")
 
-    known_patients = set(patients["patient_id"])
+    # the patients a specimen or a line may name: known only when patients.csv was read whole
+    known_patients = set(patients["patient_id"].dropna()) if has(patients, "patient_id") and whole.get("patients", True) else None
+    unique_patients = patients[patients["patient_id"].notna()].drop_duplicates("patient_id").set_index("patient_id") if has(patients, "patient_id") else None
     specimens = tables.get("specimens")
-    if specimens is not None and not specimens.empty:
+    if has(specimens):
         sfile = files["specimens"]
-        _flag(issues, specimens, ~specimens["patient_id"].isin(known_patients), sfile, "patient_id", "no such patient in patients.csv")
-        dup = specimens["specimen_id"].duplicated()
-        _flag(issues, specimens, dup, sfile, "specimen_id", "duplicated specimen")
-        twice = specimens.duplicated(["patient_id", "timepoint"]) & ~dup
-        _flag(issues, specimens, twice, sfile, "timepoint", lambda r: f"patient {r['patient_id']!r} already has a {r['timepoint']} specimen; combine the specimens of one time point into one row (fragment counts add up)")
+        if known_patients is not None and "patient_id" in specimens:
+            unknown = specimens["patient_id"].notna() & ~specimens["patient_id"].isin(known_patients)
+            _flag(issues, specimens, unknown, sfile, "patient_id", "no such patient in patients.csv")
+        dup = pd.Series(False, index=specimens.index)
+        if "specimen_id" in specimens:
+            dup = specimens["specimen_id"].notna() & specimens["specimen_id"].duplicated()
+            _flag(issues, specimens, dup, sfile, "specimen_id", "duplicated specimen")
+        if has(specimens, "patient_id", "timepoint"):
+            keyed = specimens["patient_id"].notna() & specimens["timepoint"].notna()
+            twice = keyed & specimens.duplicated(["patient_id", "timepoint"]) & ~dup
+            _flag(issues, specimens, twice, sfile, "timepoint", lambda r: f"patient {r['patient_id']!r} already has a {r['timepoint']} specimen; combine the specimens of one time point into one row (fragment counts add up)")
         present = [c for c in INTENSITY_COLUMNS if c in specimens]
         if present:
             given = specimens[present].notna().any(axis=1)
@@ -82,19 +104,22 @@ def check_consistency(tables: dict[str, pd.DataFrame], files: dict[str, str], in
         positive, tumour = "n_fragments_her2_positive", "n_fragments_tumour"
         if positive in specimens and tumour in specimens:
             _flag(issues, specimens, specimens[positive] > specimens[tumour], sfile, positive, lambda r: f"more HER2-positive fragments than tumour fragments ({cell_text(r[tumour])})")
-        if "collection_date" in specimens and index_date in patients:
-            origin = specimens["patient_id"].map(patients.drop_duplicates("patient_id").set_index("patient_id")[index_date])
+        if index_date is not None and unique_patients is not None and index_date in unique_patients and has(specimens, "collection_date", "timepoint", "patient_id"):
+            origin = specimens["patient_id"].map(unique_patients[index_date])
             bad = specimens["timepoint"].isin(POST_INDEX_TIMEPOINTS) & (specimens["collection_date"] < origin)
             _flag(issues, specimens, bad, sfile, "collection_date", lambda r: f"a {r['timepoint']} specimen cannot be taken before the patient's {index_date}")
 
     lines_table = tables.get("treatment_lines")
-    if lines_table is not None and not lines_table.empty:
+    if has(lines_table):
         lfile = files["treatment_lines"]
-        _flag(issues, lines_table, ~lines_table["patient_id"].isin(known_patients), lfile, "patient_id", "no such patient in patients.csv")
-        dup = lines_table.duplicated(["patient_id", "line"])
-        _flag(issues, lines_table, dup, lfile, "line", lambda r: f"patient {r['patient_id']!r} has this line twice")
+        if known_patients is not None and "patient_id" in lines_table:
+            unknown = lines_table["patient_id"].notna() & ~lines_table["patient_id"].isin(known_patients)
+            _flag(issues, lines_table, unknown, lfile, "patient_id", "no such patient in patients.csv")
+        if has(lines_table, "patient_id", "line"):
+            keyed = lines_table["patient_id"].notna() & lines_table["line"].notna()
+            dup = keyed & lines_table.duplicated(["patient_id", "line"])
+            _flag(issues, lines_table, dup, lfile, "line", lambda r: f"patient {r['patient_id']!r} has this line twice")
         for column in ("end_date", "progression_date"):
-            if column in lines_table:
+            if has(lines_table, column, "start_date"):
                 _flag(issues, lines_table, lines_table[column] < lines_table["start_date"], lfile, column, "is before start_date")
     return sorted(issues, key=lambda i: (i.file, i.line or 0, i.column or ""))
-

@@ -3,8 +3,10 @@
 The first pass of cleaning (:func:`read_raw_table`). It collects every problem
 in a file before stopping, so an analyst fixes an export in one go: a file
 that is not UTF-8, a header with missing, duplicated, unknown or
-identifier-like columns, rows of the wrong width, and each cell that its
-column's parser (:mod:`.cells`) refuses, quoted with its line. Each row keeps
+identifier-like columns (an unknown one with the nearest column the file
+lacks), rows of the wrong width, and each cell that its column's parser
+(:mod:`.cells`) refuses, quoted with its line: a header problem does not stop
+the cells of the known columns being read. Each row keeps
 its source line in the column :data:`LINE` until it is written out, so that
 later checks (:mod:`.domains`, :mod:`.consistency`) and the exclusions name
 lines too.
@@ -26,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from her2cohort.cleaning.cells import DTYPES, cell_parser
-from her2cohort.errors import DataIssue
+from her2cohort.errors import DataIssue, did_you_mean
 from her2cohort.rawdata import DEFAULT_IDENTIFIER_POLICY, MISSING_MARKERS, ColumnSpec, looks_like_direct_identifier
 
 LINE = "_line"  # the source line of each row, kept until the row is written out
@@ -49,6 +51,7 @@ def read_raw_table(
     ignore_columns: tuple[str, ...] = (),
     identifier_columns: str = DEFAULT_IDENTIFIER_POLICY,
     notes: list[str] | None = None,
+    rows_required: bool = True,
 ) -> tuple[pd.DataFrame, list[DataIssue]]:
     """Read one raw CSV and parse every cell; return the typed frame and the issues.
 
@@ -59,6 +62,14 @@ def read_raw_table(
     identifier (:func:`~her2cohort.rawdata.looks_like_direct_identifier`) is
     an issue when ``identifier_columns`` is ``"refuse"``; when ``"drop"``, it
     is never read and a message is appended to ``notes``.
+
+    A problem with the header (an unknown, duplicated, identifier-like or
+    missing column) does not stop the reading: the known columns are parsed
+    all the same (a duplicated column from its first occurrence), so one run
+    reports the header and every bad cell. ``rows_required``: a file with a
+    header and no rows is an issue (patients.csv); when False it is a table
+    without rows (specimens.csv and treatment_lines.csv of a cohort that has
+    none).
     """
     path = Path(path)
     issues: list[DataIssue] = []
@@ -75,9 +86,11 @@ def read_raw_table(
     by_name = {spec.name: spec for spec in specs}
     ignored = set(ignore_columns)
     seen: set[str] = set()
+    parsed: list[tuple[int, ColumnSpec]] = []  # (position in the header, its spec): the first of a duplicated column
     for position, column in enumerate(header, start=1):
         if column in seen:
             issues.append(DataIssue(name, 1, column, None, f"column appears twice (again at position {position})"))
+            continue
         seen.add(column)
         if looks_like_direct_identifier(column):
             if identifier_columns == "drop":
@@ -85,15 +98,18 @@ def read_raw_table(
                     notes.append(f"{name}: column '{column}' looks like a direct identifier: dropped unread (identifier_columns: drop)")
                 continue
             issues.append(DataIssue(name, 1, column, None, "looks like a direct identifier (name, record number, birth date, address, ...); remove it from the export, or set identifier_columns: drop in the study's YAML"))
-        elif column not in by_name and column not in ignored:
-            issues.append(DataIssue(name, 1, column, None, "unknown column: not in the data dictionary (data/README.md) nor in the study's variables or ignore_columns"))
+        elif column in by_name:
+            parsed.append((position - 1, by_name[column]))
+        elif column not in ignored:
+            # the nearest of the columns this file does not have yet (one it has cannot be meant)
+            hint = did_you_mean(column, by_name, f"the columns of {path.name}", suggest_from=[c for c in by_name if c not in header])
+            joined = " " if hint.startswith("(") else "; "
+            issues.append(DataIssue(name, 1, column, None, f"unknown column: not in the data dictionary (data/README.md) nor in the study's variables or ignore_columns{joined}{hint}"))
     for spec in specs:
         if spec.required and spec.name not in seen:
             issues.append(DataIssue(name, 1, spec.name, None, "required column is missing"))
-    if issues:
-        return pd.DataFrame(), issues
 
-    used = [(i, by_name[c]) for i, c in enumerate(header) if c in by_name]
+    used = parsed
     width = len(header)
     # Each distinct raw value of a column is parsed once and spread to every row
     # that holds it (registry exports repeat dates, scores and categories
@@ -126,7 +142,7 @@ def read_raw_table(
                 found.append((int(row_lines[row]), position, DataIssue(name, int(row_lines[row]), spec.name, shown, message)))
     issues += [issue for _, _, issue in sorted(found, key=lambda item: item[:2])]
     lines = np.concatenate(lines) if lines else np.array([], dtype="int64")
-    if not len(lines) and not issues:
+    if not len(lines) and rows_required and not any(issue.line != 1 for issue in issues):
         issues.append(DataIssue(name, None, None, None, "the file has a header but no rows"))
     frame = pd.DataFrame(
         {

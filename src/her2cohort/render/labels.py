@@ -6,7 +6,8 @@ of them), so that a label is found, a test named and a statistic written once.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+import contextlib
+from typing import Any, Iterator, Mapping
 
 from her2cohort.numbers import Printed, is_missing
 from her2cohort.results import canonical
@@ -31,12 +32,78 @@ _SHORT_TESTS = (
 )
 
 
-def label(labels: Mapping | None, key: Any, default: Any = None) -> str:
-    """The printed label of a level; keys compare as result cells do (2 == "2" == "2.0", True == "true")."""
+def find_label(labels: Mapping | None, key: Any) -> str | None:
+    """The label ``labels`` gives ``key``, or None; keys compare as result cells do
+    (2 == "2" == "2.0", True == "true"). Every lookup is recorded while a table or
+    figure is drawn (:func:`label_lookups`), so that a label of a level nothing
+    drew is an error (:func:`unknown_label_keys`)."""
+    if labels and _ACTIVE and isinstance(labels, Mapping):
+        _ACTIVE[-1].setdefault(id(labels), {}).setdefault(canonical(key), str(key))
     for candidate, text in (labels or {}).items():
         if canonical(candidate) == canonical(key):
             return str(text)
-    return str(key if default is None else default)
+    return None
+
+
+def label(labels: Mapping | None, key: Any, default: Any = None) -> str:
+    """The printed label of a level (:func:`find_label`), else ``default``, else the level itself."""
+    found = find_label(labels, key)
+    return found if found is not None else str(key if default is None else default)
+
+
+# ---------------------------------------------------------------------------
+# Labels of levels nothing drew: a typo in labels, level_labels, group_labels
+# ---------------------------------------------------------------------------
+
+#: Keys of a table or figure spec whose mappings label levels (or variables) by their value.
+LABEL_KEYS = ("labels", "level_labels", "group_labels", "after_labels", "line_labels")
+
+#: The lookups of the tables and figures being drawn: id of a label mapping -> {canonical key: key}.
+_ACTIVE: list[dict[int, dict[str, str]]] = []
+
+
+@contextlib.contextmanager
+def label_lookups() -> Iterator[dict[int, dict[str, str]]]:
+    """Record every label lookup (:func:`find_label`) of the block: which levels each
+    mapping of a spec was asked for. Read by :func:`unknown_label_keys`."""
+    lookups: dict[int, dict[str, str]] = {}
+    _ACTIVE.append(lookups)
+    try:
+        yield lookups
+    finally:
+        _ACTIVE.remove(lookups)
+
+
+def _label_mappings(node: Any, path: str = "", under_label_key: bool = False) -> Iterator[tuple[str, Mapping]]:
+    """(path, mapping) of every mapping held under a :data:`LABEL_KEYS` key of a spec
+    (``level_labels.sex`` inside a ``level_labels`` of variables too)."""
+    if isinstance(node, Mapping):
+        if under_label_key:
+            yield path, node
+        for key, value in node.items():
+            inside = under_label_key or key in LABEL_KEYS
+            yield from _label_mappings(value, f"{path}.{key}" if path else str(key), inside)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _label_mappings(value, f"{path}[{index}]", under_label_key)
+
+
+def unknown_label_keys(spec: Mapping, lookups: dict[int, dict[str, str]]) -> list[str]:
+    """The keys of a spec's label mappings that match no level the table or figure
+    looked up, each with the nearest level and the levels there were
+    (:func:`her2cohort.errors.did_you_mean`). A mapping never looked up (level
+    labels of a continuous variable, labels read otherwise) is not judged."""
+    from her2cohort.errors import did_you_mean
+
+    problems = []
+    for path, mapping in _label_mappings(spec):
+        asked = lookups.get(id(mapping))
+        if not asked:
+            continue
+        for key in mapping:
+            if canonical(key) not in asked:
+                problems.append(f"{path}: {str(key)!r} matches nothing printed here: {did_you_mean(key, asked.values(), 'printed here')}")
+    return problems
 
 
 def short_test(method: Any) -> str:

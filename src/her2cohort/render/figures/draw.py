@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Mapping
 
 import matplotlib.axis
+import matplotlib.pyplot as plt
 import matplotlib.text
 import numpy as np
 import pandas as pd
@@ -27,6 +28,7 @@ from her2cohort.io import write_table
 from her2cohort.numbers import Printed
 from her2cohort.render.figures import FIGURES
 from her2cohort.render.figures.sources import Sources
+from her2cohort.render.labels import label_lookups, unknown_label_keys
 from her2cohort.render.style import save_figure
 
 __all__ = ["Sources", "draw_figures", "drawn_texts"]
@@ -94,6 +96,34 @@ def drawn_texts(figure) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["element", "role", "text"])
 
 
+#: The keys of each figure type that name columns of the analysis set (the
+#: figures that draw patients' values rather than analysis results), checked
+#: before drawing: ``panels`` entries of a count scatter name their own.
+ANALYSIS_SET_KEYS = {
+    "paired": ("before", "after", "group"),
+    "dot_plot": ("value", "group"),
+    "waterfall": ("value", "group"),
+    "count_scatter": ("x",),
+}
+
+
+def analysis_set_problems(spec: Mapping, columns) -> list[str]:
+    """The keys of a figure spec (:data:`ANALYSIS_SET_KEYS`) naming no column of the
+    analysis set, each with the reason (:func:`her2cohort.classify.missing_column_reason`:
+    the nearest column, or that the cohort has no HER2 data)."""
+    from her2cohort.classify import missing_column_reason
+
+    named = [(key, spec.get(key)) for key in ANALYSIS_SET_KEYS.get(spec.get("type"), ())]
+    if spec.get("type") == "count_scatter":
+        named += [(f"panels[{i}].{key}", panel.get(key)) for i, panel in enumerate(spec.get("panels", [])) for key in ("time", "event")]
+    columns = [str(c) for c in columns]
+    return [
+        f"{key}: {column!r} is not a column of the analysis set: {missing_column_reason(column, columns)}"
+        for key, column in named
+        if isinstance(column, str) and column not in columns
+    ]
+
+
 def draw_figures(sources: Sources, specs: list[Mapping], out, where: str) -> list[str]:
     """Draw each spec of ``specs`` and write it under ``out`` (PDF, SVG, PNG, the drawn
     data as ``{id}_{name}.csv``, ``{id}_numbers.csv`` and ``{id}_texts.csv``); return a
@@ -106,11 +136,20 @@ def draw_figures(sources: Sources, specs: list[Mapping], out, where: str) -> lis
     s: the job then holds both cores, and each child loads its fonts again).
     """
     out = Path(out)
+    if sources.analysis_set is not None:  # every figure's columns first: one run names them all
+        problems = [f"{where}: figure {spec['id']!r}: {problem}" for spec in specs for problem in analysis_set_problems(spec, sources.analysis_set.columns)]
+        if problems:
+            raise StudyConfigError("\n".join(problems))
     lines = []
     for spec in specs:
         printed = Printed()
         try:
-            figure, drawn = FIGURES[spec["type"]](sources, spec, printed)
+            with label_lookups() as lookups:
+                figure, drawn = FIGURES[spec["type"]](sources, spec, printed)
+            problems = unknown_label_keys(spec, lookups)  # a label of a level the figure does not draw
+            if problems:
+                plt.close(figure)
+                raise ValueError("; ".join(problems))
         except (KeyError, ValueError) as err:
             raise StudyConfigError(f"{where}: figure {spec['id']!r}: {err}") from None
         texts = drawn_texts(figure)

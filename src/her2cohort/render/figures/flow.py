@@ -9,8 +9,11 @@ every criterion applied). The last box is the analysed cohort.
 
 Spec: ``notes`` (list of text printed under the diagram: criteria of the paper
 that the export makes moot, or that classification handles), ``title`` (the
-prefix of the analysed box, default "Analysed"), ``width``. The drawn data are
-the flow table.
+prefix of the analysed box, default "Analysed"), ``classification: true`` (a
+box under the analysed one with the HER2 status of their specimens by each
+guideline rule, and those left indeterminate or not classified with the
+reason: the classify stage's ``results/{study}/classification.csv``),
+``width``. The drawn data are the flow table (and the classification).
 """
 
 from __future__ import annotations
@@ -41,8 +44,26 @@ def _box(axis, x: float, y_top: float, width: float, text: str, wrap: int, align
     return y_top - height
 
 
-def flow_figure(flow: pd.DataFrame, printed: Printed, *, analysed_label: str = "Analysed", notes: Sequence[str] = (), width: float = TWO_COLUMNS):
-    """The flow table as boxes and arrows (see the module docstring); width in inches."""
+def _classification_text(classification: pd.DataFrame, printed: Printed) -> str:
+    """The classification box: per rule, its specimens by status, then each reason one was left undecided."""
+    from her2cohort.classify import STATUS_ORDER
+
+    lines = []
+    for rule, block in classification.groupby("rule", sort=False):
+        def n(rows: pd.DataFrame, what: str) -> str:
+            return printed("count", int(rows["n_specimens"].sum()), source=f"classification / {{rule: {rule}, {what}}} / n_specimens (sum)", where="classification box")
+
+        statuses = ", ".join(f"{n(block[block['her2_status'] == status], f'her2_status: {status}')} {status}" for status in STATUS_ORDER if (block["her2_status"] == status).any())
+        lines.append(f"Specimens by {rule} (n = {n(block, 'all')}): {statuses}")
+        for row in block[block["reason"].fillna("") != ""].itertuples(index=False):
+            count = printed("count", int(row.n_specimens), source=f"classification / {{rule: {rule}, her2_status: {row.her2_status}, reason: {row.reason}}} / n_specimens", where="classification box")
+            lines.append(f"{count} {row.her2_status}: {row.reason}")
+    return "\n".join(lines) if lines else "No HER2 data: no specimen classified"
+
+
+def flow_figure(flow: pd.DataFrame, printed: Printed, *, analysed_label: str = "Analysed", notes: Sequence[str] = (), width: float = TWO_COLUMNS, classification: pd.DataFrame | None = None):
+    """The flow table as boxes and arrows (see the module docstring); width in inches.
+    ``classification``: the classify stage's summary, drawn in a box under the analysed one."""
     flow = flow.sort_values("step").reset_index(drop=True)
     main_x, main_width = width * 0.32, width * 0.5
     side_x, side_width = width * 0.79, width * 0.36
@@ -71,6 +92,9 @@ def flow_figure(flow: pd.DataFrame, printed: Printed, *, analysed_label: str = "
             last = index == len(flow) - 1
             label = f"{analysed_label}: {step['label']}" if last else step["label"]
             y = _box(axis, main_x, y - arrow_gap, main_width, f"{label}\n(n = {n(step, 'n_remaining')})", wrap_main)
+        if classification is not None:
+            axis.annotate("", xy=(main_x, y - 0.3), xytext=(main_x, y), arrowprops={"arrowstyle": "-|>", "linewidth": 0.7, "color": "black", "shrinkA": 0, "shrinkB": 0})
+            y = _box(axis, main_x, y - 0.3, width * 0.9, _classification_text(classification, printed), int(width * 0.9 / (FONT * 0.55 / 72)), align="left")
         if notes:
             y -= 0.15
             wrapped = [textwrap.fill(note, int(width / (FONT * 0.5 / 72))) for note in notes]
@@ -91,5 +115,13 @@ def flow(sources: Sources, spec: Mapping, printed: Printed):
     """The ``flow`` figure type (see the module docstring)."""
     if sources.flow is None or sources.flow.empty:
         raise ValueError("the flow table (clean/flow.csv) is empty")
-    figure = flow_figure(sources.flow, printed, analysed_label=spec.get("title", "Analysed"), notes=spec.get("notes", []), width=width_of(spec.get("width", "two_columns")))
-    return figure, {"flow": sources.flow.reset_index(drop=True)}
+    classification = None
+    if spec.get("classification"):
+        if sources.classification is None:
+            raise ValueError("classification: true needs the classify stage's classification.csv")
+        classification = sources.classification
+    figure = flow_figure(sources.flow, printed, analysed_label=spec.get("title", "Analysed"), notes=spec.get("notes", []), width=width_of(spec.get("width", "two_columns")), classification=classification)
+    drawn = {"flow": sources.flow.reset_index(drop=True)}
+    if classification is not None:
+        drawn["classification"] = classification.reset_index(drop=True)
+    return figure, drawn

@@ -19,13 +19,16 @@ class Sources:
     ``results`` the analysis results (read by analysis id, one row selected by
     :meth:`Results.row`); ``analysis_set`` one row per patient (the drawn points
     and lines of the paired, waterfall, dot and count figures); ``flow`` the
-    cleaning stage's flow table; ``treatment_lines`` the cleaned treatment lines.
+    cleaning stage's flow table; ``treatment_lines`` the cleaned treatment lines;
+    ``classification`` the classify stage's specimens by rule, HER2 status and
+    reason (:func:`her2cohort.classify.classification_summary`).
     """
 
     results: Results
     analysis_set: pd.DataFrame | None = None
     flow: pd.DataFrame | None = None
     treatment_lines: pd.DataFrame | None = None
+    classification: pd.DataFrame | None = None
 
     def patients(self, where: str | None = None, key: str = "") -> pd.DataFrame:
         """The analysis set, or the patients for whom ``where`` (an expression of the study

@@ -7,7 +7,8 @@ results, ``spec`` the table's declaration, ``printed``
 table prints. ``display`` holds strings as a journal prints them (for
 Markdown, LaTeX, Word, HTML: :mod:`her2cohort.render.export`), ``tidy`` the
 same numbers at full precision with the test used and its statistic beside
-each p. One module per layout; this file only registers them.
+each p. One module per layout; this file registers them, and
+:func:`render_table` draws one with its label keys checked.
 """
 
 from __future__ import annotations
@@ -31,3 +32,18 @@ LAYOUTS = {
     "shift_matrix": shift_matrix,
     "tests": tests,
 }
+
+
+def render_table(results, spec, printed):
+    """``LAYOUTS[spec["layout"]](results, spec, printed)``; a label of a level the
+    table does not print (a typo in ``labels``, ``level_labels``, ``group_labels``)
+    is a ValueError naming it, with the nearest level
+    (:func:`her2cohort.render.labels.unknown_label_keys`)."""
+    from her2cohort.render.labels import label_lookups, unknown_label_keys
+
+    with label_lookups() as lookups:
+        display, tidy = LAYOUTS[spec["layout"]](results, spec, printed)
+    problems = unknown_label_keys(spec, lookups)
+    if problems:
+        raise ValueError("; ".join(problems))
+    return display, tidy

@@ -16,6 +16,7 @@ from typing import Any, Mapping
 
 import pandas as pd
 
+from her2cohort.errors import did_you_mean
 from her2cohort.numbers import DASH, Printed
 from her2cohort.render.labels import label, short_test, statistic_text
 from her2cohort.results import Results
@@ -37,6 +38,10 @@ def baseline_from(tidy: pd.DataFrame, spec: Mapping, printed: Printed, counts_on
     summary = tidy[tidy["row_type"] == "summary"]
     tests = tidy[tidy["row_type"] == "test"]
     groups = list(dict.fromkeys(summary["group"]))
+    variables = list(dict.fromkeys(summary["variable"]))
+    unknown = [v for v in level_labels if v not in variables]
+    if unknown:  # a typo in a variable's name would leave its levels unlabelled without a word
+        raise ValueError("; ".join(f"level_labels: {v!r} is not a variable of {spec['from']!r}: {did_you_mean(v, variables, 'its variables')}" for v in unknown))
     if not options.get("total", True) and len(groups) > 1:
         groups = [g for g in groups if g != "Total"]
     rows, tidy_rows = [], []

@@ -12,14 +12,16 @@ from typing import Any, Mapping
 
 import pandas as pd
 
+from her2cohort.errors import did_you_mean
 from her2cohort.numbers import DASH, Printed, is_missing
-from her2cohort.results import Results, canonical
+from her2cohort.render.labels import find_label
+from her2cohort.results import Results
 
 
 def _cell(value: Any, column: Mapping, printed: Printed, source: str, where: str) -> str:
-    for key, text in (column.get("labels") or {}).items():
-        if canonical(key) == canonical(value):
-            return str(text)
+    text = find_label(column.get("labels"), value)
+    if text is not None:
+        return text
     if is_missing(value) or (isinstance(value, str) and value in ("", "nan")):
         return DASH
     if "decimals" in column:
@@ -33,7 +35,7 @@ def listing(results: Results, spec: Mapping, printed: Printed) -> tuple[pd.DataF
     columns = spec["columns"]
     unknown = [c["column"] for c in columns if c["column"] not in table.columns]
     if unknown:
-        raise ValueError(f"analysis {spec['from']!r} has no column(s) {unknown}")
+        raise ValueError("; ".join(f"analysis {spec['from']!r} has no column {name!r}: {did_you_mean(name, table.columns, 'its columns')}" for name in unknown))
     display = pd.DataFrame(
         [
             {
