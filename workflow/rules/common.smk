@@ -91,6 +91,35 @@ def load_studies(names):
     return studies
 
 
+def load_metas(names):
+    """Every meta-analysis of config/config.yaml (config/meta/{name}.yaml with its
+    literature table; her2cohort.literature.load_meta), or a stop listing every problem.
+    """
+    from her2cohort.literature import load_meta
+
+    metas, problems = {}, []
+    for name in names:
+        path = shown(PROJECT / "config" / "meta" / f"{name}.yaml")
+        if not path.exists():
+            problems.append(
+                f"config/config.yaml lists meta-analysis {name!r} but {path} does not exist"
+            )
+            continue
+        try:
+            metas[name] = load_meta(
+                path,
+                SCHEMAS / "meta.schema.yaml",
+                SCHEMAS / "literature.schema.yaml",
+                analyses_check=check_analyses,
+                root=PROJECT,
+            )
+        except ValueError as err:
+            problems.append(str(err))
+    if problems:
+        stop(problems, "the meta-analysis files")
+    return metas
+
+
 # re-runs a rule when the library it imports changes (her2cohort.library_checksum)
 LIBRARY = library_checksum()
 
