@@ -56,6 +56,9 @@ def with_derived_columns(frame: pd.DataFrame) -> pd.DataFrame:
     # a p-value per row (p_adjust) and a "study" per row with events of 5 patients (meta_analysis)
     frame["p"] = 1 / (1 + frame["x"].abs())
     frame["events_of_5"], frame["five"] = 5 * frame["event"], 5
+    # a covariate changing halfway through follow-up, and two competing causes (0 = censored)
+    frame["change_time"] = np.where(frame["x"] >= 100, frame["time"] / 2, np.nan)
+    frame["cause"] = frame["event"] * np.where(frame["y"] >= 100, 1, 2)
     return frame
 
 
@@ -108,6 +111,11 @@ PARAMS: dict[str, dict] = {
     "optimism_auc": {"outcome": "outcome", "predictor": "score", "event_level": "yes", "n_boot": 200},
     "p_adjust": {"p_value": "p", "method": ["holm", "hochberg", "BH"], "label": "patient_key"},
     "meta_analysis": {"events": "events_of_5", "n": "five", "study": "patient_key", "test": "knha"},
+    "time_dependent_cox": {"time": "time", "event": "event", "change_time": "change_time"},
+    "landmark": {"time": "time", "event": "event", "change_time": "change_time", "landmark": 3.0, "times": [1.0, 6.0]},
+    "cumulative_incidence": {"time": "time", "status": "cause", "group": "group"},
+    "gray_test": {"time": "time", "status": "cause", "group": "group"},
+    "fine_gray": {"time": "time", "status": "cause", "covariates": ["group"]},
 }
 
 

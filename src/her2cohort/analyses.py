@@ -24,7 +24,7 @@ import pandas as pd
 from her2cohort.config import analysis_param_errors
 from her2cohort.errors import StudyConfigError, did_you_mean
 from her2cohort.expressions import evaluate, select
-from her2cohort.stats import contingency, cox, kaplan_meier, logistic, logrank, meta_analysis, molecular, multiplicity, paired_categorical, proportions, rank_tests, roc, table1
+from her2cohort.stats import competing_risks, contingency, cox, kaplan_meier, landmark, logistic, logrank, meta_analysis, molecular, multiplicity, paired_categorical, proportions, rank_tests, roc, table1
 from her2cohort.stats import timeline, validation_bootstrap
 
 
@@ -84,6 +84,11 @@ CATALOGUE: dict[str, Callable[..., pd.DataFrame]] = {
     "logrank": logrank.logrank_test,
     "cox": cox.cox_model,
     "proportional_hazards": cox.proportional_hazards_test,
+    "time_dependent_cox": cox.time_dependent_cox,
+    "landmark": landmark.landmark_analysis,
+    "cumulative_incidence": competing_risks.cumulative_incidence,
+    "gray_test": competing_risks.gray_test,
+    "fine_gray": competing_risks.fine_gray,
     "clonality": molecular.clonality_table,
     "treatment_timeline": timeline.treatment_timeline,
     "bootstrap_cutoff": roc.bootstrap_cutoff_ci,
@@ -211,7 +216,8 @@ def _checked(compute: Callable[[], Any], source: str, key: str, expression: str)
 COLUMN_PARAMETERS = (
     "variables", "group", "row", "column", "x", "y", "value", "subject", "time", "event", "outcome",
     "predictor", "before", "after", "covariates", "strata", "vaf", "copy_number", "purity",
-    "follow_up", "carry", "reference_levels", "events", "n", "study", "label", "p_value",
+    "follow_up", "carry", "reference_levels", "start", "change_time", "status",
+    "events", "n", "study", "label", "p_value",
 )
 
 
