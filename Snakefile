@@ -41,6 +41,7 @@ wildcard_constraints:
 include: "workflow/rules/prepare.smk"
 include: "workflow/rules/analyses.smk"
 include: "workflow/rules/manuscript.smk"
+include: "workflow/rules/rigor.smk"
 include: "workflow/rules/meta.smk"
 
 
@@ -66,6 +67,12 @@ rule all:
         ],
         ["results/replication.md"] if REPLICATED else [],
         expand("results/{study}/validation.md", study=VALIDATED),
+        # the rigor report of every study with analyses (docs/rigor.md)
+        [
+            f"results/{name}/rigor.md"
+            for name, study in STUDIES.items()
+            if study.get("analyses")
+        ],
         expand("results/meta/{meta}/stats", meta=META),
         [
             f"results/meta/{name}/figures"

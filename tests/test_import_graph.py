@@ -37,6 +37,7 @@ LAYERS = {
     "her2cohort.reconstruct": 3,
     "her2cohort.provenance": 4,
     "her2cohort.validation": 4,  # reads the replication mapping and the statistics
+    "her2cohort.rigor": 4,  # reads the declarations, the analysis set and the results; runs the statistics
     "her2cohort": 5,  # the package's own __init__ (library checksum)
 }
 #: Families of one layer that must not import each other.

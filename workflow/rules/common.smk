@@ -223,6 +223,17 @@ RULE_STUDY_KEYS = {
     # the design whose printed numbers the cohort is compared with (its files are inputs);
     # the analyses' types say which result rows hold findings
     "validation": ("study", "validation", "analyses"),
+    # the rigor report: what the analyses test, on which endpoints, specimens and tables
+    "rigor": (
+        "study",
+        "analyses",
+        "derive",
+        "endpoints",
+        "comparison",
+        "index_date",
+        "tables",
+        "rigor",
+    ),
 }
 # Keys that no script reads (descriptive, or files the rules take as inputs).
 STUDY_KEYS_NOT_IN_PARAMS = (

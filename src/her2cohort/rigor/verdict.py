@@ -1,0 +1,119 @@
+"""The verdict rules of the rigor report: the paper's analysis beside the more rigorous one.
+
+Every check ends in one of three verdicts on the paper's conclusion, taken by
+a rule stated here and printed beside each row (``rule``):
+
+* :func:`compare_tests` -- the paper's test and the rigorous test of the same
+  question (a p, and where both have one, an estimate on a ratio scale).
+  Significance is p < ``alpha`` (0.05 unless configured).
+
+  ===================  ======================================================
+  conclusion holds     both significant with the estimates on the same side of
+                       the null, or both not significant
+  weaker               the paper's result significant, the rigorous one not
+                       (the estimates, where both exist, on the same side)
+  does not hold        the estimates on opposite sides of the null with either
+                       significant; or the rigorous test significant where the
+                       paper's is not (the paper's "no difference" is not
+                       supported); or the rigorous analysis cannot estimate the
+                       effect at all (``not_estimable``: the design, not the
+                       method, is at fault)
+  ===================  ======================================================
+
+* :func:`family_verdict` -- a family of tests at ``alpha`` each, unadjusted,
+  against Holm's (family-wise error) and Benjamini-Hochberg's (false
+  discovery rate) adjusted p: holds when every unadjusted significant result
+  stays significant after Holm (or none was significant), does not hold when
+  none stays significant even after Benjamini-Hochberg, weaker otherwise.
+* :func:`cutoff_verdict` -- a cutoff chosen by the Youden index on the data
+  and tested on the same data: holds when Harrell's optimism of the cut
+  predictor's AUC is at most ``negligible`` (0.02), does not hold when the
+  optimism-corrected AUC is at most 0.5 (the rule does no better than chance
+  once its optimism is removed), weaker otherwise.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+HOLDS = "conclusion holds"
+WEAKER = "weaker"
+DOES_NOT_HOLD = "does not hold"
+VERDICTS = (HOLDS, WEAKER, DOES_NOT_HOLD)
+
+TEST_RULE = (
+    "p < {alpha} is significant; holds: same significance (and side of {null}); "
+    "weaker: significant only in the paper's analysis; does not hold: opposite sides of {null} with either significant, "
+    "significant only in the rigorous analysis, or not estimable without the bias"
+)
+FAMILY_RULE = (
+    "holds: every result with p < {alpha} stays < {alpha} after Holm (or none had p < {alpha}); "
+    "does not hold: none stays < {alpha} even after Benjamini-Hochberg; weaker otherwise"
+)
+CUTOFF_RULE = (
+    "holds: Harrell's optimism of the cut predictor's AUC <= {negligible}; "
+    "does not hold: optimism-corrected AUC <= 0.5; weaker otherwise"
+)
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _side(estimate: Any, null: float) -> int:
+    """-1, 0 or +1: the side of the null an estimate lies on (0 when missing or on it)."""
+    if _missing(estimate) or float(estimate) == null:
+        return 0
+    return 1 if float(estimate) > null else -1
+
+
+def compare_tests(
+    paper_p: Any,
+    rigorous_p: Any,
+    paper_estimate: Any = None,
+    rigorous_estimate: Any = None,
+    *,
+    alpha: float = 0.05,
+    null: float = 1.0,
+    not_estimable: bool = False,
+) -> tuple[str, str]:
+    """(verdict, reason) of the paper's test against the rigorous one (module docstring)."""
+    rule = TEST_RULE.format(alpha=alpha, null=null)
+    if not_estimable:
+        return DOES_NOT_HOLD, rule
+    if _missing(paper_p) or _missing(rigorous_p):
+        raise ValueError("compare_tests needs both p-values (or not_estimable=True)")
+    paper_sig, rigorous_sig = float(paper_p) < alpha, float(rigorous_p) < alpha
+    sides = _side(paper_estimate, null), _side(rigorous_estimate, null)
+    opposite = sides[0] * sides[1] < 0
+    if opposite and (paper_sig or rigorous_sig):
+        return DOES_NOT_HOLD, rule
+    if rigorous_sig and not paper_sig:
+        return DOES_NOT_HOLD, rule
+    if paper_sig and not rigorous_sig:
+        return WEAKER, rule
+    return HOLDS, rule
+
+
+def family_verdict(p: list[float], holm: list[float], bh: list[float], *, alpha: float = 0.05) -> tuple[str, str]:
+    """(verdict, rule) of a family of tests (module docstring); NaN p-values are ignored."""
+    rule = FAMILY_RULE.format(alpha=alpha)
+    significant = [k for k, value in enumerate(p) if not _missing(value) and value < alpha]
+    if not significant or all(holm[k] < alpha for k in significant):
+        return HOLDS, rule
+    if not any(bh[k] < alpha for k in significant):
+        return DOES_NOT_HOLD, rule
+    return WEAKER, rule
+
+
+def cutoff_verdict(optimism: Any, corrected_auc: Any, *, negligible: float = 0.02) -> tuple[str, str]:
+    """(verdict, rule) of a data-chosen cutoff (module docstring)."""
+    rule = CUTOFF_RULE.format(negligible=negligible)
+    if _missing(optimism) or _missing(corrected_auc):
+        raise ValueError("cutoff_verdict needs the optimism and the corrected AUC")
+    if float(corrected_auc) <= 0.5:
+        return DOES_NOT_HOLD, rule
+    if float(optimism) <= negligible:
+        return HOLDS, rule
+    return WEAKER, rule
