@@ -35,7 +35,7 @@ from her2cohort.results import Results
 from her2cohort.rigor import competing_risks, cutoffs, immortal_time, informative_censoring, multiplicity, small_samples
 from her2cohort.rigor._context import Context, Settings
 from her2cohort.rigor._rows import COLUMNS
-from her2cohort.rigor.report import rigor_display, rigor_markdown
+from her2cohort.rigor.report import rigor_display, rigor_markdown, rigor_supplement
 
 #: check name -> its function (Context -> rows), in report order.
 CHECKS = {
@@ -47,7 +47,7 @@ CHECKS = {
     informative_censoring.CHECK: informative_censoring.check,
 }
 
-__all__ = ["CHECKS", "COLUMNS", "Context", "Settings", "rigor_display", "rigor_markdown", "rigor_table"]
+__all__ = ["CHECKS", "COLUMNS", "Context", "Settings", "rigor_display", "rigor_markdown", "rigor_supplement", "rigor_table"]
 
 
 def rigor_table(

@@ -10,14 +10,16 @@ import pandas as pd
 from her2cohort.numbers import Printed, is_missing
 from her2cohort.rigor.verdict import VERDICTS
 
-#: Columns of the display table (the supplement's).
+#: Columns of the display table (rigor.md, rigor.html).
 DISPLAY_COLUMNS = ("Weakness", "Analysis", "Detected", "Paper's analysis", "More rigorous analysis", "Verdict")
+#: Columns of the supplement's table (rigor.docx): what was detected is in rigor.md.
+SUPPLEMENT_COLUMNS = ("Weakness", "Analysis", "Paper's analysis", "More rigorous analysis", "Verdict")
 
 
 def _estimate(printed: Printed, kind: str, estimate: Any, low: Any, high: Any, p: Any, where: str, source: str) -> str:
     parts = []
     if kind and not is_missing(estimate):
-        parts.append(f"{kind} " + printed("estimate_ci", estimate, low, high, 2, where=where, source=source))
+        parts.append(f"{kind} " + printed("estimate_ci", estimate, low, high, decimals=2, where=where, source=source))
     if not is_missing(p):
         parts.append(printed("p_phrase", p, where=where, source=source))
     return ", ".join(parts)
@@ -46,9 +48,9 @@ def _rigorous(row: pd.Series, printed: Printed, where: str) -> str:
     if row["check"] == "data_driven_cutoff":
         return (
             "optimism-corrected AUC of the cut predictor "
-            + printed("number", row["rigorous_estimate"], 2, where=where, source=source)
+            + printed("number", row["rigorous_estimate"], decimals=2, where=where, source=source)
             + "; Youden cutoff 95% CI "
-            + printed("interval", row["rigorous_conf_low"], row["rigorous_conf_high"], 2, where=where, source=source)
+            + printed("interval", row["rigorous_conf_low"], row["rigorous_conf_high"], decimals=2, where=where, source=source)
         )
     text = _estimate(printed, row["rigorous_estimate_kind"], row["rigorous_estimate"], row["rigorous_conf_low"], row["rigorous_conf_high"], row["rigorous_p"], where, source)
     return f"{row['rigorous_analysis']}: {text}" if text else f"{row['rigorous_analysis']}: not estimable"
@@ -98,5 +100,16 @@ def rigor_markdown(frame: pd.DataFrame, title: str = "", checks: tuple[str, ...]
     notes = [(k, row) for k, row in frame.reset_index(drop=True).iterrows() if row["note"]]
     if notes:
         lines += ["", "## Notes", ""]
-        lines += [f"{k + 1}. {row['analysis']}: {row['note']}" for k, row in notes]
+        lines += [f"- row {k + 1}, {row['analysis']}: {row['note']}" for k, row in notes]
     return "\n".join(lines) + "\n", printed
+
+
+def rigor_supplement(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str], Printed]:
+    """The rigor table as a manuscript's supplement prints it: the display table's
+    :data:`SUPPLEMENT_COLUMNS`, and footnotes stating each verdict rule once.
+    ``frame`` is ``results/{study}/rigor.csv`` (read with :func:`her2cohort.results.read_result`)."""
+    display, printed = rigor_display(frame)
+    rules = frame.groupby("check", sort=False)["rule"].first()
+    footnotes = [f"Verdict rule, {check.replace('_', ' ')}: {rule}." for check, rule in rules.items()]
+    footnotes.insert(0, "The paper's analysis is the study's declared analysis run on this cohort; the more rigorous analysis is the rigor report's (docs/rigor.md).")
+    return display[list(SUPPLEMENT_COLUMNS)], footnotes, printed

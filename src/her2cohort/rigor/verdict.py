@@ -37,6 +37,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from her2cohort.numbers import short
+
 HOLDS = "conclusion holds"
 WEAKER = "weaker"
 DOES_NOT_HOLD = "does not hold"
@@ -79,7 +81,7 @@ def compare_tests(
     not_estimable: bool = False,
 ) -> tuple[str, str]:
     """(verdict, reason) of the paper's test against the rigorous one (module docstring)."""
-    rule = TEST_RULE.format(alpha=alpha, null=null)
+    rule = TEST_RULE.format(alpha=short(alpha, 4), null=short(null, 4))
     if not_estimable:
         return DOES_NOT_HOLD, rule
     if _missing(paper_p) or _missing(rigorous_p):
@@ -98,7 +100,7 @@ def compare_tests(
 
 def family_verdict(p: list[float], holm: list[float], bh: list[float], *, alpha: float = 0.05) -> tuple[str, str]:
     """(verdict, rule) of a family of tests (module docstring); NaN p-values are ignored."""
-    rule = FAMILY_RULE.format(alpha=alpha)
+    rule = FAMILY_RULE.format(alpha=short(alpha, 4))
     significant = [k for k, value in enumerate(p) if not _missing(value) and value < alpha]
     if not significant or all(holm[k] < alpha for k in significant):
         return HOLDS, rule
@@ -109,7 +111,7 @@ def family_verdict(p: list[float], holm: list[float], bh: list[float], *, alpha:
 
 def cutoff_verdict(optimism: Any, corrected_auc: Any, *, negligible: float = 0.02) -> tuple[str, str]:
     """(verdict, rule) of a data-chosen cutoff (module docstring)."""
-    rule = CUTOFF_RULE.format(negligible=negligible)
+    rule = CUTOFF_RULE.format(negligible=short(negligible, 4))
     if _missing(optimism) or _missing(corrected_auc):
         raise ValueError("cutoff_verdict needs the optimism and the corrected AUC")
     if float(corrected_auc) <= 0.5:
