@@ -30,7 +30,7 @@ REPLICATED = [name for name, study in STUDIES.items() if study.get("replication"
 # studies that apply a published design to a new cohort (`extends:`), compared with its paper
 VALIDATED = [name for name, study in STUDIES.items() if study.get("validation")]
 # cross-study meta-analyses of printed rates (config/meta/{name}.yaml, a literature table each)
-META = load_metas(config.get("meta_analyses", []))
+META = load_metas(config.get("meta_analyses", []), STUDIES)
 
 
 wildcard_constraints:

@@ -6,6 +6,7 @@ from her2cohort.analyses import run_analysis
 from her2cohort.errors import StudyConfigError
 from her2cohort.io import user_errors, write_table
 from her2cohort.literature import literature_table, load_literature
+from her2cohort.results import Results
 from her2cohort.stats._result import StatisticsError
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)
@@ -14,13 +15,15 @@ with user_errors(smk.log[0]):
     meta = smk.params.meta
     source = f"config/meta/{meta['meta']}.yaml"
     try:
-        table = literature_table(load_literature(smk.input.literature, smk.input.schema))
+        results = {study: Results(stats, where=f"results/{study}/stats") for study, stats in zip(meta["studies"], smk.input.studies)}
+        table = literature_table(load_literature(smk.input.literature, smk.input.schema), results, smk.input.literature)
     except ValueError as err:  # checked when the workflow loads; edited since: say so, no stack
         raise StudyConfigError(str(err)) from None
     write_table(table, smk.output.literature)
     out = Path(smk.output.stats)
     out.mkdir(parents=True, exist_ok=True)
     lines = [f"{smk.input.literature}: {len(table)} cohorts, {int(table['pool'].sum())} pooled"]
+    lines += [f"{row.id}: {row.events}/{row.n} from {row.counts_from}; {row.note}" for row in table.itertuples() if row.note]
     results = {}
     for index, analysis in enumerate(meta["analyses"]):
         for variant in (None, *analysis.get("variants", {})):

@@ -110,6 +110,7 @@ PARAMS: dict[str, dict] = {
     "bootstrap_cutoff": {"outcome": "outcome", "predictor": "score", "event_level": "yes", "n_boot": 200},
     "optimism_auc": {"outcome": "outcome", "predictor": "score", "event_level": "yes", "n_boot": 200},
     "p_adjust": {"p_value": "p", "method": ["holm", "hochberg", "BH"], "label": "patient_key"},
+    "ordinal_symmetry": {"before": "before3", "after": "after3", "levels": ["0", "1", "2"]},
     "meta_analysis": {"events": "events_of_5", "n": "five", "study": "patient_key", "test": "knha"},
     "time_dependent_cox": {"time": "time", "event": "event", "change_time": "change_time"},
     "landmark": {"time": "time", "event": "event", "change_time": "change_time", "landmark": 3.0, "times": [1.0, 6.0]},

@@ -28,6 +28,7 @@ LAYERS = {
     "her2cohort.guidelines": 0,
     "her2cohort.thresholds": 3,  # read off the classifier
     "her2cohort.published": 1,
+    "her2cohort.literature": 2,  # a literature table, its counts read from studies' results
     "her2cohort.cleaning": 2,
     "her2cohort.classify": 2,
     "her2cohort.treatment_lines": 2,

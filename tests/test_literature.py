@@ -18,7 +18,7 @@ import yaml
 
 from conftest import ROOT
 from her2cohort.analyses import analysis_problems, run_analysis
-from her2cohort.literature import literature_table, load_literature, load_meta
+from her2cohort.literature import literature_table, load_literature, load_meta, result_studies
 from her2cohort.numbers import Printed, reprint
 from her2cohort.render.figures import FIGURES
 from her2cohort.render.figures.draw import drawn_texts
@@ -36,8 +36,18 @@ def _meta():
     return load_meta(META_FILE, SCHEMAS / "meta.schema.yaml", SCHEMAS / "literature.schema.yaml", analysis_problems, ROOT)
 
 
-def _table():
-    return literature_table(load_literature(LITERATURE, SCHEMAS / "literature.schema.yaml"))
+#: The two result rows the literature table reads its pooled counts from, as the
+#: studies' own analyses write them (a shift table row; a proportion row).
+STUDY_RESULTS = {
+    "gastric_her2_loss": Results.from_tables(
+        {"her2_status_shift": pd.DataFrame({"before": ["positive", "positive"], "after": ["positive", "negative"], "n": [34, 14], "before_total": [48, 48]})}
+    ),
+    "breast_tdxd_her2_loss": Results.from_tables({"her2_loss": pd.DataFrame({"term": ["overall"], "successes": [11], "n": [34]})}),
+}
+
+
+def _table(results=STUDY_RESULTS):
+    return literature_table(load_literature(LITERATURE, SCHEMAS / "literature.schema.yaml"), results)
 
 
 def _flat(text: str) -> str:
@@ -50,6 +60,31 @@ def test_the_literature_table_pools_the_two_her2_loss_cohorts():
     assert pooled[["id", "events", "n"]].values.tolist() == [["gastric_her2_loss", 14, 48], ["breast_tdxd_her2_loss", 11, 34]]
     assert (table.loc[~table["pool"], "why"].str.len() > 20).all()
     assert set(table.columns) >= {"paper", "sentences", "file", "definition"}
+    assert list(pooled["counts_from"]) == [
+        "results/gastric_her2_loss/stats/her2_status_shift.csv (before = positive, after = negative)",
+        "results/breast_tdxd_her2_loss/stats/her2_loss.csv (term = overall)",
+    ]
+    assert list(pooled["note"]) == ["the pipeline's counts equal the printed 14/48", "the pipeline's counts equal the printed 11/34"]
+
+
+def test_pooled_counts_are_the_pipelines_never_the_printed():
+    # a cohort whose counts come from a study's results: another count there is pooled, and said
+    other = dict(STUDY_RESULTS)
+    other["breast_tdxd_her2_loss"] = Results.from_tables({"her2_loss": pd.DataFrame({"term": ["overall"], "successes": [12], "n": [34]})})
+    row = _table(other).set_index("id").loc["breast_tdxd_her2_loss"]
+    assert (row["events"], row["n"], row["printed_events"], row["printed_n"]) == (12, 34, 11, 34)
+    assert row["note"] == "the pipeline's counts 12/34 differ from the printed 11/34"
+    # without that study's results: an error, not the printed counts
+    with pytest.raises(ValueError, match="cohort 'breast_tdxd_her2_loss'.*study 'breast_tdxd_her2_loss', which were not given"):
+        _table({"gastric_her2_loss": STUDY_RESULTS["gastric_her2_loss"]})
+    # a row that is not there, or a column that is not a count
+    missing = {**STUDY_RESULTS, "gastric_her2_loss": Results.from_tables({"her2_status_shift": pd.DataFrame({"before": ["positive"], "after": ["positive"], "n": [48], "before_total": [48]})})}
+    with pytest.raises(ValueError, match="cohort 'gastric_her2_loss': result: no row of 'her2_status_shift'"):
+        _table(missing)
+    bad = {**STUDY_RESULTS, "breast_tdxd_her2_loss": Results.from_tables({"her2_loss": pd.DataFrame({"term": ["overall"], "successes": [0.5], "n": [34]})})}
+    with pytest.raises(ValueError, match="not a whole number of patients"):
+        _table(bad)
+    assert result_studies(load_literature(LITERATURE, SCHEMAS / "literature.schema.yaml")) == ["gastric_her2_loss", "breast_tdxd_her2_loss"]
 
 
 @pytest.mark.skipif(not SEEDS.exists(), reason="the papers' texts (../shared/seeds/) are not next to this checkout")
@@ -111,12 +146,14 @@ def test_a_bad_declaration_names_every_problem(tmp_path):
     literature["cohorts"][2]["pool"] = True
     literature["cohorts"][3]["pool"] = False
     del literature["cohorts"][3]["why"]
+    del literature["cohorts"][1]["source"]["study"]  # counts from results need the study
     bad = tmp_path / "literature.yaml"
     bad.write_text(yaml.safe_dump(literature, allow_unicode=True))
     with pytest.raises(ValueError) as caught:
         load_literature(bad, SCHEMAS / "literature.schema.yaml")
     assert "cohorts.0" in str(caught.value) and "'events' is a required property" in str(caught.value)
     assert "cohorts.3" in str(caught.value) and "'why' is a required property" in str(caught.value)
+    assert "cohorts.1.source" in str(caught.value) and "'study' is a required property" in str(caught.value)
 
 
 def test_the_forest_plot_prints_only_recorded_numbers():

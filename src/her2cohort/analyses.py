@@ -24,7 +24,7 @@ import pandas as pd
 from her2cohort.config import analysis_param_errors
 from her2cohort.errors import StudyConfigError, did_you_mean
 from her2cohort.expressions import evaluate, select
-from her2cohort.stats import competing_risks, contingency, cox, kaplan_meier, landmark, logistic, logrank, meta_analysis, molecular, multiplicity, paired_categorical, proportions, rank_tests, roc, table1
+from her2cohort.stats import competing_risks, contingency, cox, kaplan_meier, landmark, logistic, logrank, meta_analysis, molecular, multiplicity, ordinal_symmetry, paired_categorical, proportions, rank_tests, roc, table1
 from her2cohort.stats import timeline, validation_bootstrap
 
 
@@ -72,6 +72,7 @@ CATALOGUE: dict[str, Callable[..., pd.DataFrame]] = {
     "mcnemar_exact": paired_categorical.mcnemar_exact_test,
     "bowker": paired_categorical.bowker_test,
     "stuart_maxwell": paired_categorical.stuart_maxwell_test,
+    "ordinal_symmetry": ordinal_symmetry.ordinal_symmetry_test,
     "roc_curve": roc.roc_curve,
     "roc_cutoff": _roc_cutoff,
     "sensitivity_specificity": roc.sensitivity_specificity,

@@ -9,9 +9,12 @@ study (no raw folder, no cleaning): ``config/config.yaml`` lists it under
   events and n **as printed**, the paper, the file of ``../shared/seeds/`` and
   the sentences the numbers are printed in, and ``pool: true`` or ``pool:
   false`` with ``why`` (a subgroup of another cohort, a rate without counts,
-  another question). :func:`literature_table` flattens it to one row per
-  cohort (``id, label, events, n, pool, why, definition, setting, study,
-  file, paper, sentences``).
+  another question). A cohort this project reproduces (``source.study``)
+  names under ``result:`` the row of that study's own results holding its
+  counts (``results/{study}/stats/{analysis}.csv``): the meta-analysis pools
+  the counts the pipeline computed, never the printed ones, which are kept
+  beside them (``printed_events``, ``printed_n``) and compared (``note``).
+  :func:`literature_table` flattens it to one row per cohort (:data:`COLUMNS`).
 * ``analyses:`` catalogue entries run on that table (``meta_analysis`` with
   ``where: pool``, ``p_adjust``), exactly as a study's analyses run on its
   analysis set (:func:`her2cohort.analyses.run_analysis`), with their variants.
@@ -24,18 +27,22 @@ Rules ``meta_analysis`` and ``meta_figures`` (``workflow/rules/meta.smk``) write
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 import pandas as pd
 
 from her2cohort.config import load_yaml, schema_errors
+from her2cohort.results import Results, SelectionError
 
-__all__ = ["META_TYPES", "literature_table", "load_meta", "load_literature"]
+__all__ = ["META_TYPES", "literature_table", "load_meta", "load_literature", "result_studies"]
 
 #: The catalogue types a meta-analysis may declare (they take a table of studies or of p-values).
 META_TYPES = ("meta_analysis", "p_adjust")
 
-COLUMNS = ["id", "label", "events", "n", "pool", "why", "definition", "setting", "study", "file", "paper", "sentences"]
+COLUMNS = [
+    "id", "label", "events", "n", "printed_events", "printed_n", "counts_from", "pool", "why",
+    "definition", "setting", "study", "file", "paper", "sentences", "note",
+]
 
 
 def _read(path: str | Path, schema: str | Path) -> tuple[dict, list[str]]:
@@ -62,18 +69,71 @@ def load_literature(path: str | Path, schema: str | Path) -> dict:
     return table
 
 
-def literature_table(table: dict) -> pd.DataFrame:
+def result_studies(table: dict) -> list[str]:
+    """The studies whose results a loaded literature table reads its counts from, in order."""
+    studies = []
+    for cohort in table["cohorts"]:
+        study = cohort["source"].get("study")
+        if "result" in cohort and study not in studies:
+            studies.append(study)
+    return studies
+
+
+def _computed_counts(cohort: dict, results: Mapping[str, Results], where: str) -> tuple[int, int, str]:
+    """The events and n a cohort's ``result:`` names, read from its study's results."""
+    spec, study = cohort["result"], cohort["source"]["study"]
+    label = f"{where}: cohort {cohort['id']!r}"
+    if study not in results:
+        raise ValueError(f"{label}: its counts are in the results of study {study!r}, which were not given (is the study in this run?)")
+    try:
+        row = results[study].row(spec["analysis"], spec.get("where"))
+    except SelectionError as err:
+        raise ValueError(f"{label}: result: {err}") from None
+    counts = []
+    for key in ("events", "n"):
+        column = spec[key]
+        if column not in row.index:
+            raise ValueError(f"{label}: result: {spec['analysis']!r} has no column {column!r} ({key}); its columns: {list(row.index)}")
+        value = pd.to_numeric(row[column], errors="coerce")
+        if pd.isna(value) or value != round(value):
+            raise ValueError(f"{label}: result: column {column!r} of {spec['analysis']!r} holds {row[column]!r}, not a whole number of patients")
+        counts.append(int(value))
+    shown = ", ".join(f"{k} = {v}" for k, v in (spec.get("where") or {}).items())
+    return counts[0], counts[1], f"results/{study}/stats/{spec['analysis']}.csv" + (f" ({shown})" if shown else "")
+
+
+def literature_table(table: dict, results: Mapping[str, Results] | None = None, where: str = "the literature table") -> pd.DataFrame:
     """One row per cohort of a loaded literature table (module docstring); counts not
-    printed are NA, the sentences joined with " | "."""
+    printed are NA, the sentences joined with " | ".
+
+    ``results``: ``{study: Results}`` of the studies named by the cohorts'
+    ``result:`` (:func:`result_studies`); those cohorts' ``events`` and ``n`` are
+    the computed counts, ``counts_from`` names the result row, and ``note`` says
+    whether the printed counts agree. A cohort with ``result:`` whose study's
+    results are not given is an error: printed counts are never pooled in their place.
+    """
     rows = []
     for cohort in table["cohorts"]:
         source = cohort["source"]
+        printed = (cohort.get("events"), cohort.get("n"))
+        events, n, counts_from, note = printed[0], printed[1], "printed" if printed[0] is not None else "", ""
+        if "result" in cohort:
+            events, n, counts_from = _computed_counts(cohort, results or {}, where)
+            if printed == (None, None):
+                note = "no counts printed to compare"
+            elif printed == (events, n):
+                note = f"the pipeline's counts equal the printed {printed[0]}/{printed[1]}"
+            else:
+                note = f"the pipeline's counts {events}/{n} differ from the printed {printed[0]}/{printed[1]}"
         rows.append(
             {
                 "id": cohort["id"],
                 "label": cohort["label"],
-                "events": cohort.get("events"),
-                "n": cohort.get("n"),
+                "events": events,
+                "n": n,
+                "printed_events": printed[0],
+                "printed_n": printed[1],
+                "counts_from": counts_from,
                 "pool": bool(cohort["pool"]),
                 "why": cohort.get("why", ""),
                 "definition": cohort["definition"],
@@ -82,11 +142,12 @@ def literature_table(table: dict) -> pd.DataFrame:
                 "file": source["file"],
                 "paper": source["paper"],
                 "sentences": " | ".join(source["sentences"]),
+                "note": note,
             }
         )
     frame = pd.DataFrame(rows, columns=COLUMNS)
-    frame["events"] = frame["events"].astype("Int64")
-    frame["n"] = frame["n"].astype("Int64")
+    for column in ("events", "n", "printed_events", "printed_n"):
+        frame[column] = frame[column].astype("Int64")
     return frame
 
 

@@ -91,11 +91,13 @@ def load_studies(names):
     return studies
 
 
-def load_metas(names):
+def load_metas(names, studies):
     """Every meta-analysis of config/config.yaml (config/meta/{name}.yaml with its
     literature table; her2cohort.literature.load_meta), or a stop listing every problem.
+    Each gets `studies`: those whose results hold counts of its literature table
+    (her2cohort.literature.result_studies), which must be studies of this run.
     """
-    from her2cohort.literature import load_meta
+    from her2cohort.literature import load_literature, load_meta, result_studies
 
     metas, problems = {}, []
     for name in names:
@@ -113,6 +115,20 @@ def load_metas(names):
                 analyses_check=check_analyses,
                 root=PROJECT,
             )
+            needed = result_studies(
+                load_literature(
+                    PROJECT / metas[name]["literature"],
+                    SCHEMAS / "literature.schema.yaml",
+                )
+            )
+            metas[name]["studies"] = needed
+            problems += [
+                f"{path}: its literature table {metas[name]['literature']} reads counts from "
+                f"the results of study {study!r}, which is not a study of this run "
+                f"(studies: {', '.join(studies)})"
+                for study in needed
+                if study not in studies
+            ]
         except ValueError as err:
             problems.append(str(err))
     if problems:

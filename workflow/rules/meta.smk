@@ -8,6 +8,10 @@ rule meta_analysis:
     input:
         literature=lambda wildcards: META[wildcards.meta]["literature"],
         schema="config/schemas/literature.schema.yaml",
+        # the studies whose own results hold counts of the literature table
+        studies=lambda wildcards: [
+            f"results/{study}/stats" for study in META[wildcards.meta]["studies"]
+        ],
     output:
         stats=directory("results/meta/{meta}/stats"),
         literature="results/meta/{meta}/literature.csv",
@@ -19,7 +23,7 @@ rule meta_analysis:
         "../../environment.yml"
     params:
         meta=lambda wildcards: compact(
-            {k: META[wildcards.meta][k] for k in ("meta", "analyses")}
+            {k: META[wildcards.meta][k] for k in ("meta", "analyses", "studies")}
         ),
         library=LIBRARY,
     script:
