@@ -23,7 +23,7 @@ from conftest import ROOT
 from her2cohort.analyses import run_analysis
 from her2cohort.results import Results
 from her2cohort.rigor import CHECKS, COLUMNS, Settings, rigor_markdown, rigor_supplement, rigor_table
-from her2cohort.rigor.verdict import DOES_NOT_HOLD, HOLDS, WEAKER, compare_tests, cutoff_verdict, family_verdict
+from her2cohort.rigor.verdict import DOES_NOT_HOLD, HOLDS, WEAKER, compare_tests, cutoff_verdict, family_verdict, interval_verdict
 from her2cohort.stats.competing_risks import gray_test
 from her2cohort.stats.cox import cox_model, time_dependent_cox
 from her2cohort.stats.multiplicity import p_adjust_values
@@ -92,6 +92,21 @@ def test_family_rule_between_holm_and_bh():
 def test_cutoff_rule(optimism, corrected, verdict):
     assert cutoff_verdict(optimism, corrected)[0] == verdict
     assert "<= 0.02" in cutoff_verdict(optimism, corrected)[1]
+
+
+@pytest.mark.parametrize(
+    ("paper", "rigorous", "verdict"),
+    [
+        ((1.0, 3.0), (1.2, 2.8), HOLDS),
+        ((1.0, 3.0), (1.0, 3.0), HOLDS),
+        ((1.0, 3.0), (0.9, 2.8), WEAKER),
+        ((1.0, 3.0), (1.2, 3.1), WEAKER),
+        ((1.0, 3.0), (1.2, math.nan), WEAKER),  # a limit not reached
+        ((1.0, math.nan), (1.2, math.nan), WEAKER),
+    ],
+)
+def test_interval_rule(paper, rigorous, verdict):
+    assert interval_verdict(*paper, *rigorous)[0] == verdict
 
 
 def test_settings_defaults_are_the_schema_defaults():
@@ -165,6 +180,9 @@ def test_gastric_her2_loss(report):
         "characteristics_by_change:ish_ratio_gt_4_36",
         "loss_by_ish_ratio:ish_ratio_le_4_36",
     }
+    # SPSS's symmetric interval of the T-DM1 median PFS of the 3 loss patients
+    median = frame[(frame["check"] == "small_samples") & (frame["analysis"] == "tdm1_pfs_median_by_change")]
+    assert median["term"].tolist() == ["her2_change = loss"] and median["verdict"].tolist() == [WEAKER]
     # Table 2's 13 tests are a family
     table2 = frame[(frame["check"] == "multiplicity") & (frame["analysis"] == "characteristics_by_change")].iloc[0]
     assert table2["n_tests"] == 13

@@ -26,6 +26,8 @@ class Settings:
     min_expected: float = 5.0
     #: an asymptotic rank test on fewer patients than this is flagged (R wilcox.test's exact limit)
     min_exact_n: int = 50
+    #: a median's symmetric (SPSS) interval in a group smaller than this is flagged
+    min_group_n: int = 10
     #: bootstrap of a data-chosen cutoff
     n_boot: int = 2000
     seed: int = 20190101

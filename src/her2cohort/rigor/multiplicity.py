@@ -30,6 +30,8 @@ import json
 
 import numpy as np
 
+from her2cohort.numbers import short
+
 from her2cohort.rigor._context import Context, number, test_label, tested_rows
 from her2cohort.rigor._rows import rigor_row
 from her2cohort.rigor.verdict import family_verdict
@@ -69,7 +71,7 @@ def families(context: Context) -> list[tuple[str, str, list[str]]]:
         # beside other analyses often reads only its counts
         ids = [i for i in _ids_in(table, set(known)) if context.analysis(i)["type"] != "baseline_table"]
         if len(ids) > 1:
-            out.append((f"table {table['id']}", f"the tests printed in table {table['id']} ({', '.join(ids)})", ids))
+            out.append((f"table {table['id']}", f"the tests printed in table {table['id']}", ids))
     groups: dict[str, list[str]] = {}
     for analysis in context.analyses():
         key = json.dumps([analysis["type"], analysis.get("params", {}), analysis.get("derive", {})], sort_keys=True, default=str)
@@ -77,9 +79,9 @@ def families(context: Context) -> list[tuple[str, str, list[str]]]:
     for ids in groups.values():
         wheres = {context.analysis(i).get("where") for i in ids}
         if len(ids) > 1 and len(wheres) > 1:
-            out.append((f"{ids[0]} and {len(ids) - 1} subgroup(s)", f"one {context.analysis(ids[0])['type']} test repeated on {len(ids)} sets of patients ({', '.join(ids)})", ids))
+            out.append((f"{ids[0]} and {len(ids) - 1} subgroup(s)", f"one {context.analysis(ids[0])['type']} test repeated on {len(ids)} sets of patients", ids))
     for name, ids in ((context.study.get("rigor") or {}).get("families") or {}).items():
-        out.append((str(name), f"the declared family {name} ({', '.join(ids)})", list(ids)))
+        out.append((str(name), f"the declared family {name}", list(ids)))
     return out
 
 
@@ -106,7 +108,7 @@ def check(context: Context) -> list[dict]:
         rows.append(rigor_row(
             CHECK, WEAKNESS, name,
             term=tests[smallest][1],
-            detected=f"{description}: {len(tests)} tests, each read at {alpha}",
+            detected=f"{description} ({', '.join(dict.fromkeys(a for a, _, _ in tests))}): {len(tests)} tests, each read at {short(alpha, 4)}",
             paper_method=f"{len(tests)} unadjusted tests",
             paper_p=p[smallest],
             rigorous_analysis="Holm and Benjamini-Hochberg adjusted p",
@@ -118,6 +120,6 @@ def check(context: Context) -> list[dict]:
             n_significant_bh=int(np.sum(bh < alpha)),
             verdict=verdict, rule=rule,
             note=(f"smallest p: {tests[smallest][0]}: {tests[smallest][1]}; Holm-adjusted p is the rigorous p; "
-                  + (f"unadjusted p < {alpha}: {named}" if significant else f"no test had p < {alpha}")),
+                  + (f"unadjusted p < {short(alpha, 4)}: {named}" if significant else f"no test had p < {short(alpha, 4)}")),
         ))
     return rows

@@ -33,6 +33,8 @@ def _paper(row: pd.Series, printed: Printed, where: str) -> str:
             f"{printed('count', row['n_significant'], where=where, source=source)} significant; smallest "
             + printed("p_phrase", row["paper_p"], where=where, source=source)
         )
+    if row["check"] == "small_samples" and row["paper_estimate_kind"] == "median":
+        return "symmetric interval (SPSS): median " + printed("estimate_ci", row["paper_estimate"], row["paper_conf_low"], row["paper_conf_high"], decimals=1, where=where, source=source)
     text = _estimate(printed, row["paper_estimate_kind"], row["paper_estimate"], row["paper_conf_low"], row["paper_conf_high"], row["paper_p"], where, source)
     return f"{row['paper_method']}: {text}" if text else str(row["paper_method"])
 
@@ -52,6 +54,8 @@ def _rigorous(row: pd.Series, printed: Printed, where: str) -> str:
             + "; Youden cutoff 95% CI "
             + printed("interval", row["rigorous_conf_low"], row["rigorous_conf_high"], decimals=2, where=where, source=source)
         )
+    if row["check"] == "small_samples" and row["rigorous_estimate_kind"] == "median":
+        return f"{row['rigorous_analysis']}: median " + printed("estimate_ci", row["rigorous_estimate"], row["rigorous_conf_low"], row["rigorous_conf_high"], decimals=1, where=where, source=source)
     text = _estimate(printed, row["rigorous_estimate_kind"], row["rigorous_estimate"], row["rigorous_conf_low"], row["rigorous_conf_high"], row["rigorous_p"], where, source)
     return f"{row['rigorous_analysis']}: {text}" if text else f"{row['rigorous_analysis']}: not estimable"
 

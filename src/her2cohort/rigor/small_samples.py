@@ -17,18 +17,28 @@
   permutation test (``convention="exact_conditional"``, coin's
   ``distribution = "exact"``).
 
-Verdict: :func:`her2cohort.rigor.verdict.compare_tests`.
+* a Kaplan-Meier median with SPSS's symmetric interval (median +- 1.96 SE)
+  in a group of fewer than ``min_group_n`` (10) patients -> R's ``survfit``
+  interval (log scale; ``convention="r_log"`` of
+  :func:`her2cohort.stats.kaplan_meier.median_survival`), verdict
+  :func:`her2cohort.rigor.verdict.interval_verdict`.
+
+Verdict of the tests: :func:`her2cohort.rigor.verdict.compare_tests`.
 """
 
 from __future__ import annotations
 
 import math
 
+import pandas as pd
+
+from her2cohort.numbers import is_missing
 from her2cohort.rigor._context import Context, number, test_label, tested_rows
 from her2cohort.rigor._rows import rigor_row
-from her2cohort.rigor.verdict import compare_tests
+from her2cohort.rigor.verdict import compare_tests, interval_verdict
 from her2cohort.stats._result import StatisticsError
 from her2cohort.stats.contingency import association_test
+from her2cohort.stats.kaplan_meier import median_survival
 from her2cohort.stats.paired_categorical import bowker_test
 from her2cohort.stats.rank_tests import mann_whitney, wilcoxon_signed_rank
 
@@ -118,8 +128,38 @@ def _rank_tests(context: Context) -> list[dict]:
     return rows
 
 
+def _median_intervals(context: Context) -> list[dict]:
+    rows = []
+    limit = context.settings.min_group_n
+    for analysis in context.analyses("median_survival"):
+        params = analysis.get("params", {})
+        if params.get("convention") != "spss":
+            continue
+        paper_rows = context.results.table(analysis["id"])
+        small = paper_rows[pd.to_numeric(paper_rows["n"], errors="coerce") < limit]
+        if small.empty:
+            continue
+        rigorous_rows = median_survival(context.frame(analysis), **{**params, "convention": "r_log"})
+        for _, paper in small.iterrows():
+            group = paper.get("group")
+            match = rigorous_rows if "group" not in rigorous_rows.columns or is_missing(group) else rigorous_rows[rigorous_rows["group"].astype(str) == str(group)]
+            rigorous = match.iloc[0]
+            verdict, rule = interval_verdict(paper["conf_low"], paper["conf_high"], rigorous["conf_low"], rigorous["conf_high"])
+            rows.append(rigor_row(
+                CHECK, "symmetric normal interval of a median in a small group", analysis["id"],
+                term=f"{params.get('group', '')} = {group}" if not is_missing(group) else "all patients",
+                detected=f"{int(number(paper['n']))} patients (< {limit}): {paper['method']}",
+                paper_method=str(paper["method"]), paper_estimate_kind="median",
+                paper_estimate=number(paper["estimate"]), paper_conf_low=number(paper["conf_low"]), paper_conf_high=number(paper["conf_high"]),
+                rigorous_analysis="R survfit interval (log)", rigorous_method=str(rigorous["method"]), rigorous_estimate_kind="median",
+                rigorous_estimate=number(rigorous["estimate"]), rigorous_conf_low=number(rigorous["conf_low"]), rigorous_conf_high=number(rigorous["conf_high"]),
+                n=int(number(paper["n"])), verdict=verdict, rule=rule, note=str(rigorous.get("note", "") or ""),
+            ))
+    return rows
+
+
 def check(context: Context) -> list[dict]:
-    return _chisq_tables(context) + _bowker(context) + _rank_tests(context)
+    return _chisq_tables(context) + _bowker(context) + _rank_tests(context) + _median_intervals(context)
 
 
 def _short(value) -> str:

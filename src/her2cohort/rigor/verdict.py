@@ -30,6 +30,11 @@ a rule stated here and printed beside each row (``rule``):
   predictor's AUC is at most ``negligible`` (0.02), does not hold when the
   optimism-corrected AUC is at most 0.5 (the rule does no better than chance
   once its optimism is removed), weaker otherwise.
+* :func:`interval_verdict` -- a confidence interval of a median computed by
+  a symmetric normal approximation on a small group, against R's interval
+  (``survfit``, log scale, no symmetry assumed): holds when R's interval lies
+  within the paper's (its precision was not overstated), weaker when R's is
+  wider on either side or a limit is not reached.
 """
 
 from __future__ import annotations
@@ -53,6 +58,7 @@ FAMILY_RULE = (
     "holds: every result with p < {alpha} stays < {alpha} after Holm (or none had p < {alpha}); "
     "does not hold: none stays < {alpha} even after Benjamini-Hochberg; weaker otherwise"
 )
+INTERVAL_RULE = "holds: R's interval lies within the paper's; weaker: R's interval is wider on either side or a limit is not reached"
 CUTOFF_RULE = (
     "holds: Harrell's optimism of the cut predictor's AUC <= {negligible}; "
     "does not hold: optimism-corrected AUC <= 0.5; weaker otherwise"
@@ -119,3 +125,11 @@ def cutoff_verdict(optimism: Any, corrected_auc: Any, *, negligible: float = 0.0
     if float(optimism) <= negligible:
         return HOLDS, rule
     return WEAKER, rule
+
+
+def interval_verdict(paper_low: Any, paper_high: Any, rigorous_low: Any, rigorous_high: Any) -> tuple[str, str]:
+    """(verdict, rule) of a paper's interval against a more rigorous one (module docstring).
+    A missing rigorous limit is a limit not reached (wider); a missing paper limit is unbounded."""
+    low_wider = _missing(rigorous_low) or (not _missing(paper_low) and float(rigorous_low) < float(paper_low))
+    high_wider = _missing(rigorous_high) or (not _missing(paper_high) and float(rigorous_high) > float(paper_high))
+    return (WEAKER if low_wider or high_wider else HOLDS), INTERVAL_RULE
