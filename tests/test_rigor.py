@@ -237,6 +237,8 @@ def test_breast_tdxd_her2_loss(report):
     small = detected(frame, "small_samples")
     # Bowker's chi-square on a sparse 4 x 4 shift table -> the exact conditional test
     assert "ihc_bowker" in small
+    # Stuart-Maxwell's chi-square on the same table -> coin's exact test of the ordered categories
+    assert "ihc_stuart_maxwell" in small
     bowker = frame[(frame["check"] == "small_samples") & (frame["analysis"] == "ihc_bowker")].iloc[0]
     assert bowker["rigorous_method"].startswith("Bowker") or "exact" in bowker["rigorous_method"].lower()
     assert set(frame["check"]) <= {"small_samples", "multiplicity"}

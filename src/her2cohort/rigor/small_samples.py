@@ -12,6 +12,11 @@
   -> the exact conditional Bowker test
   (:func:`her2cohort.stats.paired_categorical.bowker_test`,
   ``distribution="exact"``);
+* Stuart-Maxwell's chi-square of marginal homogeneity on a shift table whose
+  declared levels are ordered, sparse by the same rule -> coin's exact
+  symmetry test of the ordered categories
+  (:func:`her2cohort.stats.ordinal_symmetry.ordinal_symmetry_test`, scores
+  1..k: one shift in one direction, 1 df; coin has no exact Stuart-Maxwell);
 * a Wilcoxon signed-rank or rank-sum test whose p is a normal approximation,
   on fewer than ``min_exact_n`` (50) patients -> the exact conditional
   permutation test (``convention="exact_conditional"``, coin's
@@ -39,6 +44,7 @@ from her2cohort.rigor.verdict import compare_tests, interval_verdict
 from her2cohort.stats._result import StatisticsError
 from her2cohort.stats.contingency import association_test
 from her2cohort.stats.kaplan_meier import median_survival
+from her2cohort.stats.ordinal_symmetry import ordinal_symmetry_test
 from her2cohort.stats.paired_categorical import bowker_test
 from her2cohort.stats.rank_tests import mann_whitney, wilcoxon_signed_rank
 
@@ -103,8 +109,29 @@ def _bowker(context: Context) -> list[dict]:
         rows.append(_row(
             context, analysis, paper, exact,
             "chi-square test of symmetry on a sparse shift table",
-            f"{params['before']} -> {params['after']}: {paper['note']}",
+            f"{params['before']} -> {params['after']}: {str(paper['note']).split(';')[0]}",
             "exact conditional Bowker test", int(number(paper["n"])),
+        ))
+    return rows
+
+
+def _stuart_maxwell(context: Context) -> list[dict]:
+    rows = []
+    for analysis in context.analyses("stuart_maxwell"):
+        params = analysis.get("params", {})
+        if not params.get("levels"):
+            continue  # no declared order of the categories
+        frame = context.frame(analysis)
+        sparse = bowker_test(frame, params["before"], params["after"], params["levels"]).iloc[0]
+        if str(sparse.get("asymptotic_reliable")).lower() != "false":
+            continue
+        paper = context.results.table(analysis["id"]).iloc[0]
+        exact = ordinal_symmetry_test(frame, params["before"], params["after"], params["levels"]).iloc[0]
+        rows.append(_row(
+            context, analysis, paper, exact,
+            "chi-square test of marginal homogeneity on a sparse shift table",
+            f"{params['before']} -> {params['after']} (levels in the declared order): {str(sparse['note']).split(';')[0]}",
+            "exact symmetry test of ordered categories", int(number(paper["n"])),
         ))
     return rows
 
@@ -159,7 +186,7 @@ def _median_intervals(context: Context) -> list[dict]:
 
 
 def check(context: Context) -> list[dict]:
-    return _chisq_tables(context) + _bowker(context) + _rank_tests(context) + _median_intervals(context)
+    return _chisq_tables(context) + _bowker(context) + _stuart_maxwell(context) + _rank_tests(context) + _median_intervals(context)
 
 
 def _short(value) -> str:
