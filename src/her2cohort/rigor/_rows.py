@@ -25,3 +25,16 @@ def rigor_row(check: str, weakness: str, analysis: str, **values: Any) -> dict[s
                 "paper_method": "", "paper_estimate_kind": "", "rigorous_analysis": "", "rigorous_method": "", "rigorous_estimate_kind": ""})
     row.update(values)
     return row
+
+
+def attempt(check: str, weakness: str, analysis: str, compute, *args) -> list[dict]:
+    """The rows of ``compute(*args)`` (one row or a list), or, when a statistic cannot be
+    computed on these data, one row saying so: the weakness stays reported."""
+    from her2cohort.rigor.verdict import NOT_ASSESSED
+    from her2cohort.stats._result import StatisticsError
+
+    try:
+        out = compute(*args)
+    except StatisticsError as err:
+        return [rigor_row(check, weakness, analysis, verdict=NOT_ASSESSED, rule="", note=f"the rigorous analysis could not be computed: {err}")]
+    return out if isinstance(out, list) else [out]

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 
 from her2cohort.rigor._context import SURVIVAL_TESTS, Context, covariates_of, number, paper_test
-from her2cohort.rigor._rows import rigor_row
+from her2cohort.rigor._rows import attempt, rigor_row
 from her2cohort.rigor.verdict import compare_tests
 from her2cohort.stats._result import StatisticsError
 from her2cohort.stats.competing_risks import fine_gray, gray_test
@@ -54,7 +54,7 @@ def check(context: Context) -> list[dict]:
         frame[_STATUS] = 0
         frame.loc[event, _STATUS] = 1
         frame.loc[other, _STATUS] = 2
-        rows.append(_analyse(context, analysis, covariates[0], name, spec, frame, int(event.sum()), int(other.sum())))
+        rows += attempt(CHECK, WEAKNESS, analysis["id"], _analyse, context, analysis, covariates[0], name, spec, frame, int(event.sum()), int(other.sum()))
     return rows
 
 

@@ -23,7 +23,7 @@ import math
 
 from her2cohort.expressions import parse
 from her2cohort.rigor._context import Context, number, paper_test
-from her2cohort.rigor._rows import rigor_row
+from her2cohort.rigor._rows import attempt, rigor_row
 from her2cohort.rigor.verdict import cutoff_verdict
 from her2cohort.stats.roc import bootstrap_cutoff_ci
 from her2cohort.stats.validation_bootstrap import optimism_corrected_auc
@@ -61,7 +61,7 @@ def check(context: Context) -> list[dict]:
                 if parse(text).columns == {predictor} and _tested_against(analysis, column, outcome):
                     users.append((analysis, column, text))
         if users:
-            rows += _analyse(context, roc, users)
+            rows += attempt(CHECK, WEAKNESS, roc["id"], _analyse, context, roc, users)
     return rows
 
 

@@ -33,7 +33,7 @@ import pandas as pd
 from her2cohort.numbers import number as fmt
 from her2cohort.numbers import p_value
 from her2cohort.rigor._context import SURVIVAL_TESTS, Context, covariates_of, number, paper_test
-from her2cohort.rigor._rows import rigor_row
+from her2cohort.rigor._rows import attempt, rigor_row
 from her2cohort.rigor.verdict import compare_tests
 from her2cohort.stats._result import StatisticsError
 from her2cohort.stats.cox import time_dependent_cox
@@ -77,7 +77,7 @@ def check(context: Context) -> list[dict]:
             late = known > delay
             if not late.any():
                 continue
-            rows.append(_analyse(context, analysis, column, timepoints, name, frame, known, late))
+            rows += attempt(CHECK, WEAKNESS, analysis["id"], _analyse, context, analysis, column, timepoints, name, frame, known, late)
     return rows
 
 

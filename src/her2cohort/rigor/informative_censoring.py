@@ -23,8 +23,9 @@ import pandas as pd
 
 from her2cohort.analyses import CATALOGUE
 from her2cohort.rigor._context import SURVIVAL_TESTS, Context, number, paper_test, tested_rows
-from her2cohort.rigor._rows import rigor_row
+from her2cohort.rigor._rows import attempt, rigor_row
 from her2cohort.rigor.verdict import compare_tests
+from her2cohort.stats._result import StatisticsError
 
 CHECK = "informative_censoring"
 WEAKNESS = "censoring at an informative event"
@@ -57,7 +58,7 @@ def check(context: Context) -> list[dict]:
                 reasons.append(f"{int(this.sum())} at {date.removesuffix('_date').replace('_', ' ')}")
             hit |= this
         if hit.any():
-            rows.append(_analyse(context, analysis, name, frame, hit, reasons))
+            rows += attempt(CHECK, WEAKNESS, analysis["id"], _analyse, context, analysis, name, frame, hit, reasons)
     return rows
 
 
@@ -68,8 +69,10 @@ def _analyse(context, analysis, endpoint, frame, hit, reasons) -> dict:
     changed[params["event"]] = np.where(hit, 1, changed[params["event"]].astype(float)).astype(int)
     result = CATALOGUE[analysis["type"]](changed, **params)
     rows = tested_rows(result)
-    rigorous = rows.iloc[0]
+    rigorous = rows.iloc[0] if len(rows) else result.iloc[0]
     paper = paper_test(context.results, analysis)
+    if paper is None:
+        raise StatisticsError(f"the analysis {analysis['id']} has no test on these data")
     paper_estimate = number(paper.get("estimate")) if paper is not None else math.nan
     estimate = number(rigorous.get("estimate"))
     verdict, rule = compare_tests(number(paper["p_value"]), number(rigorous["p_value"]), paper_estimate, estimate, alpha=settings.alpha)

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from her2cohort.numbers import Printed, is_missing
-from her2cohort.rigor.verdict import VERDICTS
+from her2cohort.rigor.verdict import NOT_ASSESSED, VERDICTS
 
 #: Columns of the display table (rigor.md, rigor.html).
 DISPLAY_COLUMNS = ("Weakness", "Analysis", "Detected", "Paper's analysis", "More rigorous analysis", "Verdict")
@@ -95,11 +95,12 @@ def rigor_markdown(frame: pd.DataFrame, title: str = "", checks: tuple[str, ...]
         lines += [f"Nothing detected{' for ' + name if name else ''}: no check found a weakness in the declared analyses and data.", ""]
         return "\n".join(lines), printed
     counts = frame["verdict"].value_counts()
-    summary = "; ".join(f"{printed('count', int(counts.get(v, 0)), where='summary', source='rigor / verdict')} {v}" for v in VERDICTS)
+    shown = VERDICTS + ((NOT_ASSESSED,) if NOT_ASSESSED in counts else ())
+    summary = "; ".join(f"{printed('count', int(counts.get(v, 0)), where='summary', source='rigor / verdict')} {v}" for v in shown)
     lines += [f"{printed('count', len(frame), where='summary', source='rigor')} weaknesses detected: {summary}.", ""]
     lines.append(to_markdown(display))
     lines += ["## Verdict rules", ""]
-    for check, rule in frame.groupby("check", sort=False)["rule"].first().items():
+    for check, rule in frame[frame["rule"] != ""].groupby("check", sort=False)["rule"].first().items():
         lines.append(f"- **{check}**: {rule}.")
     notes = [(k, row) for k, row in frame.reset_index(drop=True).iterrows() if row["note"]]
     if notes:
@@ -113,7 +114,7 @@ def rigor_supplement(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str], Prin
     :data:`SUPPLEMENT_COLUMNS`, and footnotes stating each verdict rule once.
     ``frame`` is ``results/{study}/rigor.csv`` (read with :func:`her2cohort.results.read_result`)."""
     display, printed = rigor_display(frame)
-    rules = frame.groupby("check", sort=False)["rule"].first()
+    rules = frame[frame["rule"] != ""].groupby("check", sort=False)["rule"].first()
     footnotes = [f"Verdict rule, {check.replace('_', ' ')}: {rule}." for check, rule in rules.items()]
     footnotes.insert(0, "The paper's analysis is the study's declared analysis run on this cohort; the more rigorous analysis is the rigor report's (docs/rigor.md).")
     return display[list(SUPPLEMENT_COLUMNS)], footnotes, printed

@@ -39,7 +39,7 @@ import pandas as pd
 
 from her2cohort.numbers import is_missing
 from her2cohort.rigor._context import Context, number, test_label, tested_rows
-from her2cohort.rigor._rows import rigor_row
+from her2cohort.rigor._rows import attempt, rigor_row
 from her2cohort.rigor.verdict import compare_tests, interval_verdict
 from her2cohort.stats._result import StatisticsError
 from her2cohort.stats.contingency import association_test
@@ -186,7 +186,10 @@ def _median_intervals(context: Context) -> list[dict]:
 
 
 def check(context: Context) -> list[dict]:
-    return _chisq_tables(context) + _bowker(context) + _stuart_maxwell(context) + _rank_tests(context) + _median_intervals(context)
+    rows = []
+    for part in (_chisq_tables, _bowker, _stuart_maxwell, _rank_tests, _median_intervals):
+        rows += attempt(CHECK, "small samples", part.__name__.strip("_"), part, context)
+    return rows
 
 
 def _short(value) -> str:

@@ -20,6 +20,10 @@ a rule stated here and printed beside each row (``rule``):
                        method, is at fault)
   ===================  ======================================================
 
+A weakness whose rigorous analysis cannot be computed on the data (a
+statistic NA, an error of the library) is reported with the verdict ``not
+assessed`` and the reason in its note.
+
 * :func:`family_verdict` -- a family of tests at ``alpha`` each, unadjusted,
   against Holm's (family-wise error) and Benjamini-Hochberg's (false
   discovery rate) adjusted p: holds when every unadjusted significant result
@@ -48,6 +52,8 @@ HOLDS = "conclusion holds"
 WEAKER = "weaker"
 DOES_NOT_HOLD = "does not hold"
 VERDICTS = (HOLDS, WEAKER, DOES_NOT_HOLD)
+#: a weakness detected whose rigorous analysis could not be computed (the reason in the note)
+NOT_ASSESSED = "not assessed"
 
 TEST_RULE = (
     "p < {alpha} is significant; holds: same significance (and side of {null}); "
@@ -91,7 +97,7 @@ def compare_tests(
     if not_estimable:
         return DOES_NOT_HOLD, rule
     if _missing(paper_p) or _missing(rigorous_p):
-        raise ValueError("compare_tests needs both p-values (or not_estimable=True)")
+        return NOT_ASSESSED, rule
     paper_sig, rigorous_sig = float(paper_p) < alpha, float(rigorous_p) < alpha
     sides = _side(paper_estimate, null), _side(rigorous_estimate, null)
     opposite = sides[0] * sides[1] < 0
@@ -119,7 +125,7 @@ def cutoff_verdict(optimism: Any, corrected_auc: Any, *, negligible: float = 0.0
     """(verdict, rule) of a data-chosen cutoff (module docstring)."""
     rule = CUTOFF_RULE.format(negligible=short(negligible, 4))
     if _missing(optimism) or _missing(corrected_auc):
-        raise ValueError("cutoff_verdict needs the optimism and the corrected AUC")
+        return NOT_ASSESSED, rule
     if float(corrected_auc) <= 0.5:
         return DOES_NOT_HOLD, rule
     if float(optimism) <= negligible:
