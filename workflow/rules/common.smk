@@ -95,7 +95,8 @@ def load_metas(names, studies):
     """Every meta-analysis of config/config.yaml (config/meta/{name}.yaml with its
     literature table; her2cohort.literature.load_meta), or a stop listing every problem.
     Each gets `studies`: those whose results hold counts of its literature table
-    (her2cohort.literature.result_studies), which must be studies of this run.
+    (her2cohort.literature.result_studies). One needing a study that is not in this
+    run (e.g. --config studies='[example]') is left out, said on stderr.
     """
     from her2cohort.literature import load_literature, load_meta, result_studies
 
@@ -108,29 +109,29 @@ def load_metas(names, studies):
             )
             continue
         try:
-            metas[name] = load_meta(
+            meta = load_meta(
                 path,
                 SCHEMAS / "meta.schema.yaml",
                 SCHEMAS / "literature.schema.yaml",
                 analyses_check=check_analyses,
                 root=PROJECT,
             )
-            needed = result_studies(
-                load_literature(
-                    PROJECT / metas[name]["literature"],
-                    SCHEMAS / "literature.schema.yaml",
-                )
-            )
-            metas[name]["studies"] = needed
-            problems += [
-                f"{path}: its literature table {metas[name]['literature']} reads counts from "
-                f"the results of study {study!r}, which is not a study of this run "
-                f"(studies: {', '.join(studies)})"
-                for study in needed
-                if study not in studies
-            ]
+            literature = PROJECT / meta["literature"]
+            literature = load_literature(literature, SCHEMAS / "literature.schema.yaml")
         except ValueError as err:
             problems.append(str(err))
+            continue
+        meta["studies"] = result_studies(literature)
+        missing = [study for study in meta["studies"] if study not in studies]
+        if missing:
+            print(
+                f"meta-analysis {name!r} not run: its literature table "
+                f"{meta['literature']} reads counts from the results of "
+                f"{', '.join(missing)}, not a study of this run",
+                file=sys.stderr,
+            )
+            continue
+        metas[name] = meta
     if problems:
         stop(problems, "the meta-analysis files")
     return metas
