@@ -58,7 +58,7 @@ cohorts: $(STAMP)
 	$(BIN)/python -m her2cohort.reconstruct --root .
 
 # Reference values from R (Debian: apt-get install r-base-core r-cran-survival
-# r-cran-proc r-cran-brglm2 r-cran-coin). The test suite reads the committed
+# r-cran-proc r-cran-brglm2 r-cran-coin r-cran-cmprsk). The test suite reads the committed
 # outputs and never needs R.
 r-fixtures:
 	@command -v Rscript >/dev/null || { echo "Rscript not found: install R to regenerate fixtures"; exit 1; }

@@ -98,3 +98,13 @@ def example_project(target: Path) -> Path:
     (target / "config" / "config.yaml").write_text(yaml.safe_dump({"studies": ["example"]}))
     return target
 
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close the figures a test drew (matplotlib keeps every pyplot figure open until closed)."""
+    yield
+    import sys
+
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")

@@ -23,7 +23,7 @@ import pandas as pd
 from her2cohort.config import analysis_param_errors
 from her2cohort.errors import StudyConfigError, did_you_mean
 from her2cohort.expressions import evaluate, select
-from her2cohort.stats import contingency, cox, kaplan_meier, logistic, logrank, molecular, paired_categorical, proportions, rank_tests, roc, table1
+from her2cohort.stats import competing_risks, contingency, cox, kaplan_meier, landmark, logistic, logrank, molecular, paired_categorical, proportions, rank_tests, roc, table1
 from her2cohort.stats import timeline
 
 
@@ -95,6 +95,11 @@ CATALOGUE: dict[str, Callable[..., pd.DataFrame]] = {
     "logrank": logrank.logrank_test,
     "cox": cox.cox_model,
     "proportional_hazards": cox.proportional_hazards_test,
+    "time_dependent_cox": cox.time_dependent_cox,
+    "landmark": landmark.landmark_analysis,
+    "cumulative_incidence": competing_risks.cumulative_incidence,
+    "gray_test": competing_risks.gray_test,
+    "fine_gray": competing_risks.fine_gray,
     "clonality": molecular.clonality_table,
     "treatment_timeline": timeline.treatment_timeline,
 }
@@ -364,7 +369,7 @@ def _checked(compute: Callable[[], Any], source: str, key: str, expression: str)
 COLUMN_PARAMETERS = (
     "variables", "group", "row", "column", "x", "y", "value", "subject", "time", "event", "outcome",
     "predictor", "before", "after", "covariates", "strata", "vaf", "copy_number", "purity",
-    "follow_up", "carry", "reference_levels",
+    "follow_up", "carry", "reference_levels", "start", "change_time", "status",
 )
 
 

@@ -16,6 +16,7 @@
 #   zph.csv     cox.zph(fit, transform = "km", terms = TRUE)$table per model
 #   versions.csv
 suppressPackageStartupMessages(library(survival))
+source("tests/r/lib/coxph_rows.R")  # coxph_rows(), write17()
 options(digits = 15)
 out <- "tests/fixtures/r/cox"
 dir.create(out, showWarnings = FALSE, recursive = TRUE)
@@ -77,32 +78,10 @@ models <- list(
 coef_rows <- list(); test_rows <- list(); zph_rows <- list()
 for (name in names(models)) {
   m <- models[[name]]
-  warn <- character(0)
-  fit <- withCallingHandlers(
-    coxph(m[[1]], data = m[[2]], ties = m[[3]]),
-    warning = function(w) {
-      warn <<- c(warn, conditionMessage(w)); invokeRestart("muffleWarning")
-    })
-  s <- summary(fit, conf.int = 0.95)
-  cf <- s$coefficients
-  ci <- s$conf.int
-  coef_rows[[name]] <- data.frame(
-    model = name, term = rownames(cf), coef = cf[, "coef"],
-    exp_coef = cf[, "exp(coef)"], se_coef = cf[, "se(coef)"], z = cf[, "z"],
-    p = cf[, "Pr(>|z|)"], conf_low = ci[, "lower .95"], conf_high = ci[, "upper .95"])
-  cc <- fit$concordance
-  test_rows[[name]] <- data.frame(
-    model = name, ties = m[[3]], n = fit$n, nevent = fit$nevent,
-    loglik_null = fit$loglik[1], loglik = fit$loglik[2],
-    lr = s$logtest[["test"]], lr_df = s$logtest[["df"]], lr_p = s$logtest[["pvalue"]],
-    # summary.coxph prints the Wald statistic rounded to 2 decimals (its p uses
-    # the unrounded one): take the unrounded fit$wald.test.
-    wald = fit$wald.test, wald_df = s$waldtest[["df"]], wald_p = s$waldtest[["pvalue"]],
-    score = s$sctest[["test"]], score_df = s$sctest[["df"]], score_p = s$sctest[["pvalue"]],
-    concordance = cc[["concordance"]], concordant = cc[["concordant"]],
-    discordant = cc[["discordant"]], tied_x = cc[["tied.x"]], tied_y = cc[["tied.y"]],
-    tied_xy = cc[["tied.xy"]], iter = fit$iter,
-    warning = paste(trimws(warn), collapse = " | "))
+  rows <- coxph_rows(name, m[[1]], m[[2]], m[[3]])
+  coef_rows[[name]] <- rows$coef
+  test_rows[[name]] <- rows$tests
+  fit <- rows$fit
   z <- cox.zph(fit, transform = "km", terms = TRUE)$table
   zph_rows[[name]] <- data.frame(model = name, term = rownames(z), chisq = z[, "chisq"],
                                  df = z[, "df"], p = z[, "p"])
@@ -119,16 +98,9 @@ for (spec in list(list("veteran_multi_coefwise", "km", FALSE),
                                       chisq = z[, "chisq"], df = z[, "df"], p = z[, "p"])
 }
 
-write17 <- function(df, file) {
-  num <- vapply(df, is.numeric, logical(1))
-  # each value on its own, 17 significant digits (format() of a whole column pads)
-  df[num] <- lapply(df[num], function(x)
-    vapply(x, function(v) if (is.na(v)) NA_character_ else format(v, digits = 17), ""))
-  write.csv(df, file.path(out, file), row.names = FALSE, na = "")
-}
-write17(do.call(rbind, coef_rows), "coef.csv")
-write17(do.call(rbind, test_rows), "tests.csv")
-write17(do.call(rbind, zph_rows), "zph.csv")
+write17(do.call(rbind, coef_rows), "coef.csv", out)
+write17(do.call(rbind, test_rows), "tests.csv", out)
+write17(do.call(rbind, zph_rows), "zph.csv", out)
 write.csv(data.frame(software = c("R", "survival"),
                      version = c(R.version.string, as.character(packageVersion("survival")))),
           file.path(out, "versions.csv"), row.names = FALSE)

@@ -61,3 +61,21 @@ def term_name(variable: str, level, reference) -> str:
     R's ``glm`` and ``logistf`` paste the level to the variable (``tgradeII``,
     ``h_score_le_170TRUE``); the tests map R's names to these."""
     return f"{variable}:{level} vs {reference}"
+
+
+def complete_cases(data: pd.DataFrame, columns: list[str], what: str) -> tuple[pd.DataFrame, int]:
+    """The rows of ``data`` complete in ``columns`` (R's ``na.omit``) and how many were dropped.
+
+    A clear error when ``data`` is not a frame, names a column it lacks, or has no
+    complete row (``what`` names the columns in that message).
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise StatisticsError("data must be a pandas DataFrame")
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        raise StatisticsError(f"column(s) not in data: {missing}")
+    frame = data[columns].dropna()
+    n_dropped = len(data) - len(frame)
+    if len(frame) == 0:
+        raise StatisticsError(f"no complete observations of {what}")
+    return frame, n_dropped

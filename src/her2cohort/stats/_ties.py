@@ -15,6 +15,8 @@ import math
 
 import numpy as np
 
+from her2cohort.stats._result import StatisticsError
+
 #: ``sqrt(.Machine$double.eps)``, aeqSurv's default tolerance.
 TIMEFIX_TOLERANCE = math.sqrt(np.finfo(float).eps)
 
@@ -29,12 +31,42 @@ def aeq_surv(time: np.ndarray) -> np.ndarray:
     it; the array is returned unchanged then.
     """
     time = np.asarray(time, dtype=float)
-    unique = np.unique(time[np.isfinite(time)])
-    if unique.size < 2:
+    cuts = _cuts(time)
+    if cuts is None:
         return time
+    return cuts[np.searchsorted(cuts, time, side="right") - 1]
+
+
+def _cuts(values: np.ndarray) -> np.ndarray | None:
+    """aeqSurv's cut points: the first of each run of distinct values closer than
+    the tolerance; None when no two distinct values are that close."""
+    unique = np.unique(values[np.isfinite(values)])
+    if unique.size < 2:
+        return None
     gaps = np.diff(unique)
     tied = (gaps <= TIMEFIX_TOLERANCE) | (gaps / np.mean(np.abs(unique)) <= TIMEFIX_TOLERANCE)
     if not tied.any():
-        return time
-    cuts = unique[np.concatenate([[True], ~tied])]
-    return cuts[np.searchsorted(cuts, time, side="right") - 1]
+        return None
+    return unique[np.concatenate([[True], ~tied])]
+
+
+def aeq_surv_counting(start: np.ndarray, stop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """R's ``survival::aeqSurv`` on ``(start, stop]`` intervals.
+
+    The distinct values of both columns together are merged as :func:`aeq_surv`
+    merges times; an interval that the merge would make empty is an error, as in
+    R ("aeqSurv exception, an interval has effective length 0").
+    """
+    start = np.asarray(start, dtype=float)
+    stop = np.asarray(stop, dtype=float)
+    cuts = _cuts(np.concatenate([start, stop]))
+    if cuts is None:
+        return start, stop
+    new_start = cuts[np.searchsorted(cuts, start, side="right") - 1]
+    new_stop = cuts[np.searchsorted(cuts, stop, side="right") - 1]
+    if np.any((new_start == new_stop) & (start != stop)):
+        raise StatisticsError(
+            "an interval (start, stop] is shorter than R's time tolerance (aeqSurv: "
+            "'an interval has effective length 0'): start and stop are the same time"
+        )
+    return new_start, new_stop

@@ -49,9 +49,16 @@ R conventions reproduced (and where Python's usual defaults differ):
 * The Wald test is the unrounded ``fit$wald.test`` (``summary.coxph`` prints it
   rounded to two decimals, but computes its p from the unrounded value).
 
-Not covered (R has them): case weights, (start, stop] data, robust/cluster
-variances, ``ties = "exact"``, penalised terms, and the standard error of the
-concordance.
+(start, stop] ("counting process") data: ``cox_model(start=...)`` as R
+``coxph(Surv(start, stop, event) ~ ...)``, following survival's C routine
+``agfit4`` (risk set at t: start < t <= stop); :func:`counting_process_rows`
+builds such rows from a covariate that switches from 0 to 1 at a known time, as
+``survival::tmerge(..., tdc = tdc(change_time))``, and
+:func:`time_dependent_cox` fits the model with it.
+
+Not covered (R has them): case weights, robust/cluster variances,
+``ties = "exact"``, penalised terms, the standard error of the concordance, and
+the proportional-hazards test on (start, stop] data.
 """
 
 from __future__ import annotations
@@ -65,9 +72,16 @@ import pandas as pd
 from scipy import stats
 
 from her2cohort.stats._result import StatisticsError, result_frame, term_name
-from her2cohort.stats._ties import aeq_surv
+from her2cohort.stats._ties import aeq_surv, aeq_surv_counting
 
-__all__ = ["cox_model", "proportional_hazards_test", "linear_predictor", "TIES_METHODS"]
+__all__ = [
+    "cox_model",
+    "counting_process_rows",
+    "time_dependent_cox",
+    "proportional_hazards_test",
+    "linear_predictor",
+    "TIES_METHODS",
+]
 
 TIES_METHODS = ("efron", "breslow")
 
@@ -93,6 +107,7 @@ class _Design:
     terms: list[tuple[str, list[int]]]  # covariate -> its columns (R's fit$assign)
     n_dropped: int
     notes: list[str] = field(default_factory=list)
+    start: np.ndarray | None = None  # (start, stop] data: entry times; ``time`` is stop
 
 
 def _as_list(names: str | Sequence[str] | None) -> list[str]:
@@ -121,6 +136,7 @@ def _design(
     covariates: Sequence[str],
     strata: str | Sequence[str] | None,
     reference_levels: Mapping[str, object] | None,
+    start: str | None = None,
 ) -> _Design:
     if not isinstance(data, pd.DataFrame):
         raise StatisticsError("data must be a pandas DataFrame")
@@ -129,7 +145,7 @@ def _design(
     reference_levels = dict(reference_levels or {})
     if not covariates:
         raise StatisticsError("a Cox model needs at least one covariate")
-    used = [time, event, *covariates, *strata_cols]
+    used = [*([start] if start is not None else []), time, event, *covariates, *strata_cols]
     missing_cols = [c for c in dict.fromkeys(used) if c not in data.columns]
     if missing_cols:
         raise StatisticsError(f"columns not in data: {missing_cols}")
@@ -144,22 +160,65 @@ def _design(
     if len(frame) == 0:
         raise StatisticsError("no complete observations (every row has a missing value)")
 
-    times = pd.to_numeric(frame[time], errors="coerce").to_numpy(dtype=float)
-    if not np.all(np.isfinite(times)):
-        raise StatisticsError(f"time column {time!r} must be finite numbers")
-    status = frame[event]
-    if pd.api.types.is_bool_dtype(status):
-        events = status.to_numpy(dtype=bool)
-    else:
-        values = pd.to_numeric(status, errors="coerce").to_numpy(dtype=float)
-        if not np.all(np.isin(values, (0.0, 1.0))):
-            # R's Surv() would silently read 1/2 as censored/dead; being explicit is safer.
-            raise StatisticsError(
-                f"event column {event!r} must be 0/1 or boolean (recode e.g. lung status 1/2 "
-                "as status == 2)"
-            )
-        events = values == 1.0
+    times = _finite_times(frame, time)
+    events = event_indicator(frame[event], event)
+    x, columns, terms = model_matrix(frame, covariates, reference_levels)
 
+    if strata_cols:
+        strata_codes = (
+            frame.groupby(strata_cols, sort=True, observed=True).ngroup().to_numpy(np.int64)
+        )
+    else:
+        strata_codes = np.zeros(len(frame), dtype=np.int64)
+
+    notes = []
+    if n_dropped:
+        notes.append(f"{n_dropped} observation(s) deleted due to missingness")
+    if start is None:
+        return _Design(aeq_surv(times), events, strata_codes, x, columns, terms, n_dropped, notes)
+    starts = _finite_times(frame, start)
+    if np.any(starts >= times):
+        raise StatisticsError(
+            f"every interval must end after it starts: {start!r} < {time!r} fails on "
+            f"{int(np.sum(starts >= times))} row(s) (R's Surv() makes such a row NA and drops it "
+            "with a warning, 'Stop time must be > start time, NA created')"
+        )
+    starts, stops = aeq_surv_counting(starts, times)
+    return _Design(stops, events, strata_codes, x, columns, terms, n_dropped, notes, starts)
+
+
+def _finite_times(frame: pd.DataFrame, column: str) -> np.ndarray:
+    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+    if not np.all(np.isfinite(values)):
+        raise StatisticsError(f"time column {column!r} must be finite numbers")
+    return values
+
+
+def event_indicator(status: pd.Series, event: str) -> np.ndarray:
+    """A 0/1 or boolean event column as booleans (1 = event); anything else is an error."""
+    if pd.api.types.is_bool_dtype(status):
+        return status.to_numpy(dtype=bool)
+    values = pd.to_numeric(status, errors="coerce").to_numpy(dtype=float)
+    if not np.all(np.isin(values, (0.0, 1.0))):
+        # R's Surv() would silently read 1/2 as censored/dead; being explicit is safer.
+        raise StatisticsError(
+            f"event column {event!r} must be 0/1 or boolean (recode e.g. lung status 1/2 "
+            "as status == 2)"
+        )
+    return values == 1.0
+
+
+def model_matrix(
+    frame: pd.DataFrame, covariates: Sequence[str], reference_levels: Mapping[str, object]
+) -> tuple[np.ndarray, list[str], list[tuple[str, list[int]]]]:
+    """R's ``model.matrix`` without intercept: the columns, their names and each
+    covariate's columns (R's ``assign``).
+
+    Numeric covariates are one column named by the covariate; string, categorical
+    and boolean ones, and any named in ``reference_levels``, are treatment
+    contrasts ``"<column>:<level> vs <reference>"`` against the reference level
+    (default the first: declared order of a Categorical, else sorted).
+    """
     columns: list[str] = []
     blocks: list[np.ndarray] = []
     terms: list[tuple[str, list[int]]] = []
@@ -189,19 +248,7 @@ def _design(
             terms.append((name, [len(columns)]))
             columns.append(name)
             blocks.append(series.to_numpy(dtype=float))
-    x = np.column_stack(blocks)
-
-    if strata_cols:
-        strata_codes = (
-            frame.groupby(strata_cols, sort=True, observed=True).ngroup().to_numpy(np.int64)
-        )
-    else:
-        strata_codes = np.zeros(len(frame), dtype=np.int64)
-
-    notes = []
-    if n_dropped:
-        notes.append(f"{n_dropped} observation(s) deleted due to missingness")
-    return _Design(aeq_surv(times), events, strata_codes, x, columns, terms, n_dropped, notes)
+    return np.column_stack(blocks), columns, terms
 
 
 # --------------------------------------------------------------------------
@@ -313,6 +360,63 @@ class _RiskSets:
         return loglik, full_score, full_info
 
 
+class _CountingRiskSets(_RiskSets):
+    """(start, stop] data sorted by (stratum, stop), with each death's risk set.
+
+    The risk set of a death at t in stratum s is every row of s with
+    start < t <= stop (survival's agfit4): the rows with stop >= t, a reverse
+    cumulative sum as for right-censored data, less those not yet entered
+    (start >= t), a reverse cumulative sum over the rows ordered by start. Tied
+    deaths and Efron's weights are those of :class:`_RiskSets`.
+    """
+
+    def __init__(self, start, stop, event, strata, ties):
+        super().__init__(stop, event, strata, ties)
+        n = stop.size
+        start_sorted, stop_sorted, strata_sorted = start[self.order], stop[self.order], strata[self.order]
+        # the same rows ordered by (stratum, start): strata occupy the same positions
+        self.by_start = np.lexsort((start_sorted, strata_sorted))
+        entries = start_sorted[self.by_start]
+        first_death = self.deaths[self.tied_first]
+        run_time, run_stratum = stop_sorted[first_death], strata_sorted[first_death]
+        self.not_entered = np.full(first_death.size, n)  # n: an all-zero sum
+        used = np.zeros(n, dtype=bool)
+        bounds = self.stratum_bounds
+        for lo, hi in zip(bounds[:-1], bounds[1:]):
+            runs = run_stratum == strata_sorted[lo]
+            position = lo + np.searchsorted(entries[lo:hi], run_time[runs], side="left")
+            self.not_entered[runs] = np.where(position < hi, position, n)
+            # agreg.fit uses only the rows whose interval holds a death time of their stratum
+            death_times = run_time[runs]
+            used[lo:hi] = np.searchsorted(death_times, stop_sorted[lo:hi], side="right") > np.searchsorted(
+                death_times, start_sorted[lo:hi], side="right"
+            )
+        self.used = used
+        self.stop_sorted, self.strata_sorted = stop_sorted, strata_sorted
+
+    def _tail_sums(self, values: np.ndarray) -> np.ndarray:
+        by_start = values[self.by_start]
+        entered_later = np.zeros(values.size + 1)
+        for lo, hi in zip(self.stratum_bounds[:-1], self.stratum_bounds[1:]):
+            entered_later[lo:hi] = np.cumsum(by_start[lo:hi][::-1])[::-1]
+        return super()._tail_sums(values) - entered_later[self.not_entered]
+
+    def centre(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """agfit4's centring constant and mean absolute deviation of each column (x sorted).
+
+        survival 3.5-3's agfit4 subtracts from every row the value of its first
+        used row in R's order (first stratum, latest stop; the per-stratum mean
+        its comment intends is computed after that subtraction and never applied),
+        then scales by the mean absolute value over the used rows. Centring
+        changes no estimate; the scale sets where a pivot counts as zero.
+        """
+        candidates = np.flatnonzero(self.used & (self.strata_sorted == self.strata_sorted[self.used].min()))
+        latest = candidates[self.stop_sorted[candidates] == self.stop_sorted[candidates].max()]
+        first = latest[np.argmin(self.order[latest])]  # R's order() keeps ties in data order
+        constant = x[first]
+        return constant, np.abs(x[self.used] - constant).mean(axis=0)
+
+
 def _from_triangle(values: np.ndarray, p: int) -> np.ndarray:
     out = np.zeros((p, p))
     out[np.triu_indices(p)] = values
@@ -399,14 +503,23 @@ def _fit(design: _Design, ties: str) -> _Fit:
             {j: "no events: coefficient not estimable" for j in range(p)},
         )
 
-    risk_sets = _RiskSets(design.time, design.event, design.strata, ties)
+    counting = design.start is not None  # (start, stop] data: survival's agfit4, else coxfit6
+    if counting:
+        risk_sets = _CountingRiskSets(design.start, design.time, design.event, design.strata, ties)
+    else:
+        risk_sets = _RiskSets(design.time, design.event, design.strata, ties)
     x = design.x[risk_sets.order]
     # coxfit6 centres and scales each column that is not all in {-1, 0, 1}; this
     # changes no estimate but sets the scale on which a pivot counts as zero.
     zero_one = np.all(np.isin(x, (-1.0, 0.0, 1.0)), axis=0)
-    means = np.where(zero_one, 0.0, x.mean(axis=0))
-    centred = x - means
-    spread = np.abs(centred).mean(axis=0)
+    if counting:
+        constant_row, spread = risk_sets.centre(x)
+        means = np.where(zero_one, 0.0, constant_row)
+        centred = x - means
+    else:
+        means = np.where(zero_one, 0.0, x.mean(axis=0))
+        centred = x - means
+        spread = np.abs(centred).mean(axis=0)
     scale = np.where(zero_one | (spread == 0), 1.0, 1.0 / np.where(spread == 0, 1.0, spread))
     xs = centred * scale
 
@@ -451,7 +564,12 @@ def _fit(design: _Design, ties: str) -> _Fit:
     for iterations in range(1, _ITER_MAX + 1):
         new_lik, u, info = risk_sets.derivatives(xk, new_beta)
         finite = np.isfinite(new_lik) and np.all(np.isfinite(u)) and np.all(np.isfinite(info))
-        if finite and abs(1 - best / new_lik) <= _EPS:
+        if counting:
+            # agfit4 also fails a step whose information matrix loses rank, and
+            # declares convergence only after a full (not halved) Newton step
+            finite = finite and not _singular_columns(info).any()
+            last = (new_beta, new_lik, u, info)
+        if finite and not (counting and halving) and abs(1 - best / new_lik) <= _EPS:
             beta, best, converged = new_beta, new_lik, True
             break
         if not finite or new_lik < best:
@@ -462,7 +580,9 @@ def _fit(design: _Design, ties: str) -> _Fit:
             best = new_lik
             beta = new_beta
             new_beta = new_beta + _cholesky_solve(info, u)
-    if not converged:
+    if not converged and counting and not (last[1] - best) / abs(best) < -_EPS:
+        beta, best, u, info = last  # agfit4 keeps the last iterate unless it is worse
+    elif not converged:
         best, u, info = risk_sets.derivatives(xk, beta)
 
     var_scaled = _cholesky_inverse(info)
@@ -481,7 +601,10 @@ def _fit(design: _Design, ties: str) -> _Fit:
         # R's coxph.fit test for monotone likelihood: the Newton step still
         # wanted is large relative to the coefficient.
         drift = np.abs(u_k @ var_k)
-        infinite_k = ~np.isfinite(u_k) | ((drift > _EPS) & (drift > _TOLER_INF * np.abs(coef_k)))
+        if counting:  # agreg.fit's version of the test
+            infinite_k = ~np.isfinite(u_k) | (drift > _TOLER_INF * (1 + np.abs(coef_k)))
+        else:
+            infinite_k = ~np.isfinite(u_k) | ((drift > _EPS) & (drift > _TOLER_INF * np.abs(coef_k)))
 
     coef = nan_p.copy()
     coef[keep] = coef_k
@@ -588,6 +711,35 @@ def _concordance(time, event, strata, score) -> tuple[float, dict[str, float]]:
     return value, {"concordant": concordant, "discordant": discordant, "tied_x": tied_x}
 
 
+def _concordance_counting(start, stop, event, strata, score) -> tuple[float, dict[str, float]]:
+    """Harrell's C on (start, stop] data, counted as survival's concordancefit.
+
+    Each death at time t is compared with every other row at risk at t
+    (start < t <= stop, same stratum) that is not a death at t (those are
+    tied.y, left out): concordant when the death has the higher risk score,
+    tied_x when the scores are equal. One sort of the risk set per death time:
+    O(n x death times), so it can be switched off for large data.
+    """
+    event = event.astype(bool)
+    concordant = discordant = tied_x = 0
+    for stratum in np.unique(strata):
+        rows = strata == stratum
+        s_start, s_stop, s_event, s_score = start[rows], stop[rows], event[rows], score[rows]
+        for t in np.unique(s_stop[s_event]):
+            at_risk = (s_start < t) & (s_stop >= t)
+            dying = at_risk & s_event & (s_stop == t)
+            others = np.sort(s_score[at_risk & ~dying])
+            dead = s_score[dying]
+            below = np.searchsorted(others, dead, side="left")
+            not_above = np.searchsorted(others, dead, side="right")
+            concordant += int(below.sum())
+            tied_x += int((not_above - below).sum())
+            discordant += int((others.size - not_above).sum())
+    total = concordant + discordant + tied_x
+    value = (concordant + tied_x / 2) / total if total > 0 else math.nan
+    return value, {"concordant": float(concordant), "discordant": float(discordant), "tied_x": float(tied_x)}
+
+
 # --------------------------------------------------------------------------
 # Public functions
 # --------------------------------------------------------------------------
@@ -603,6 +755,7 @@ def cox_model(
     reference_levels: Mapping[str, object] | None = None,
     conf_level: float = 0.95,
     concordance: bool = True,
+    start: str | None = None,
 ) -> pd.DataFrame:
     """Fit a Cox proportional hazards model; tidy table of hazard ratios and model tests.
 
@@ -624,6 +777,22 @@ def cox_model(
         (declared order of a Categorical, else sorted, as R's ``factor``).
     conf_level : level of the Wald confidence interval of each HR.
     concordance : also report Harrell's C (``fit$concordance``; no standard error).
+    start : for (start, stop] ("counting process") data, the column of entry
+        times; ``time`` is then the stop time: R ``coxph(Surv(start, time,
+        event) ~ ...)``. A row is at risk at an event time t when
+        start < t <= time (survival's agreg/agfit4), so one patient may have
+        several rows, e.g. one per value of a time-varying covariate
+        (:func:`counting_process_rows`). Start and stop are merged by R's
+        ``aeqSurv`` together; an interval that does not end after it starts is
+        an error here (R's ``Surv`` makes the row NA with the warning "Stop time
+        must be > start time, NA created" and drops it: a data error is not
+        dropped silently). The iteration is
+        agfit4's: coxfit6's (below) except that only a full Newton step, not a
+        halved one, can end it, a step whose information matrix loses rank
+        counts as a failed step, and a coefficient is flagged infinite when
+        ``|U V| > sqrt(1e-9) (1 + |coef|)`` (agreg.fit). ``n`` counts rows,
+        as R's ``fit$n`` does. Concordance: each death against the rows at
+        risk at its time (``concordancefit`` on (start, stop] data).
 
     Returns
     -------
@@ -652,13 +821,17 @@ def cox_model(
     """
     if not 0 < conf_level < 1:
         raise StatisticsError("conf_level must be between 0 and 1")
-    design = _design(data, time, event, covariates, strata, reference_levels)
+    design = _design(data, time, event, covariates, strata, reference_levels, start)
     fit = _fit(design, ties)
     n = int(design.time.size)
     n_events = int(design.event.sum())
     z_crit = stats.norm.ppf((1 + conf_level) / 2)
     tie_word = "Efron" if ties == "efron" else "Breslow"
     convention = f"survival::coxph(ties = '{ties}'); summary.coxph"
+    method = f"Cox proportional hazards ({tie_word} ties), Wald z"
+    if start is not None:
+        convention = f"survival::coxph(Surv(start, stop, event), ties = '{ties}'); summary.coxph"
+        method = f"Cox proportional hazards, (start, stop] data ({tie_word} ties), Wald z"
     common = {
         "n": n,
         "n_events": n_events,
@@ -706,7 +879,7 @@ def cox_model(
                 "statistic_name": "z",
                 "df": math.nan,
                 "p_value": 2 * stats.norm.sf(abs(z)) if np.isfinite(z) else math.nan,
-                "method": f"Cox proportional hazards ({tie_word} ties), Wald z",
+                "method": method,
                 "convention": convention,
                 "note": note,
                 "row_kind": "coefficient",
@@ -751,14 +924,19 @@ def cox_model(
         value = math.nan
         if usable:
             lp = linear_predictor(design.x[:, fit.keep], fit.coef[fit.keep])
-            value, _ = _concordance(design.time, design.event, design.strata, lp)
+            if start is None:
+                value, _ = _concordance(design.time, design.event, design.strata, lp)
+            else:
+                value, _ = _concordance_counting(design.start, design.time, design.event, design.strata, lp)
         rows.append(
             {
                 "term": "concordance",
                 "estimate": value,
                 "statistic_name": "",
                 "method": "Harrell's C of the linear predictor (within strata)",
-                "convention": "survival::coxph fit$concordance (concordancefit, reverse = TRUE)",
+                "convention": "survival::coxph fit$concordance (concordancefit"
+                + (", (start, stop] data" if start is not None else "")
+                + ", reverse = TRUE)",
                 "note": joined,
                 "row_kind": "concordance",
                 **common,
@@ -894,3 +1072,147 @@ def proportional_hazards_test(
             }
         )
     return result_frame(rows)
+
+
+# --------------------------------------------------------------------------
+# A covariate known from a time onwards: tmerge rows and the time-dependent Cox model
+# --------------------------------------------------------------------------
+
+
+def counting_process_rows(
+    data: pd.DataFrame,
+    time: str,
+    event: str,
+    change_time: str,
+    covariate: str = "tdc",
+    start: str = "tstart",
+    stop: str = "tstop",
+) -> pd.DataFrame:
+    """(start, stop] rows of a covariate that is 0 until ``change_time`` and 1 after it.
+
+    The rows of R ``survival::tmerge(data, data, id = id, event = event(time,
+    event), tdc = tdc(change_time))`` (survival 3.5-3), one row per patient in:
+
+    * follow-up is ``(0, time]``; a patient whose covariate changes at
+      0 < change_time < time gets two rows, ``(0, change_time]`` with the
+      covariate 0 and no event, and ``(change_time, time]`` with the covariate
+      1 and the patient's event. The covariate is 1 on an interval (a, b] when
+      change_time <= a: a change at the time of the event or censoring
+      (change_time = time) or after it leaves the covariate 0 throughout, a
+      change at or before the origin (change_time <= 0) makes it 1 throughout,
+      and a missing change_time means no change (0 throughout), as tmerge does.
+    * ``event`` is overwritten with the event at the end of each interval;
+      every other column is repeated. ``start``, ``stop`` and ``covariate`` are
+      the new columns (R's ``tstart``, ``tstop`` and the tdc's name) and must
+      not already be columns of ``data``.
+
+    Rows with a missing time or event are dropped (``attrs["n_dropped"]``);
+    follow-up must be positive (tmerge refuses an interval (0, 0]).
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise StatisticsError("data must be a pandas DataFrame")
+    missing_cols = [c for c in (time, event, change_time) if c not in data.columns]
+    if missing_cols:
+        raise StatisticsError(f"columns not in data: {missing_cols}")
+    taken = [c for c in (start, stop, covariate) if c in data.columns]
+    if taken or len({start, stop, covariate}) < 3:
+        raise StatisticsError(
+            f"new column names {[start, stop, covariate]} must be distinct and not columns of data: {taken}"
+        )
+    frame = data.loc[data[[time, event]].notna().all(axis=1).to_numpy()]
+    n_dropped = len(data) - len(frame)
+    times = _finite_times(frame, time)
+    events = event_indicator(frame[event], event).astype(np.int64)
+    if np.any(times <= 0):
+        raise StatisticsError(
+            f"follow-up {time!r} must be > 0: the first interval is (0, {time}] "
+            f"({int(np.sum(times <= 0))} row(s) are not; tmerge refuses them too)"
+        )
+    change = pd.to_numeric(frame[change_time], errors="coerce").to_numpy(dtype=float)
+    if np.any(frame[change_time].notna().to_numpy() & ~np.isfinite(change)):
+        raise StatisticsError(f"{change_time!r} must be numbers (missing = no change)")
+    with np.errstate(invalid="ignore"):
+        split = (change > 0) & (change < times)
+        from_origin = change <= 0
+    repeats = 1 + split.astype(np.int64)
+    rows = frame.iloc[np.repeat(np.arange(len(frame)), repeats)].reset_index(drop=True)
+    last = np.cumsum(repeats) - 1  # each patient's last row
+    first_of_split = last[split] - 1
+    tstart = np.zeros(len(rows))
+    tstop = np.repeat(times, repeats)
+    status = np.repeat(events, repeats)
+    value = np.repeat(from_origin.astype(np.int64), repeats)
+    tstop[first_of_split] = change[split]
+    tstart[first_of_split + 1] = change[split]
+    status[first_of_split] = 0
+    value[first_of_split + 1] = 1
+    rows[event] = status
+    rows[start] = tstart
+    rows[stop] = tstop
+    rows[covariate] = value
+    rows.attrs["n_dropped"] = n_dropped
+    return rows
+
+
+def time_dependent_cox(
+    data: pd.DataFrame,
+    time: str,
+    event: str,
+    change_time: str,
+    covariates: str | Sequence[str] | None = None,
+    strata: str | Sequence[str] | None = None,
+    ties: str = "efron",
+    reference_levels: Mapping[str, object] | None = None,
+    conf_level: float = 0.95,
+    concordance: bool = True,
+) -> pd.DataFrame:
+    """Cox model with a covariate that switches from 0 to 1 at ``change_time`` (time-dependent).
+
+    Matches R::
+
+        rows <- tmerge(data, data, id = id, event = event(time, event),
+                       tdc = tdc(change_time))
+        summary(coxph(Surv(tstart, tstop, event) ~ tdc + covariates, data = rows))
+
+    (:func:`counting_process_rows` for the rows and their conventions, and
+    :func:`cox_model` with ``start`` for the fit). Unlike a Cox model on
+    "changed during follow-up" as a baseline covariate, this does not credit
+    the changed patients with the time they survived before changing
+    (immortal-time bias). The time-dependent term is named
+    ``"<change_time> (time-dependent)"``; its HR compares the hazard after the
+    change with the hazard before it (or of patients who have not changed).
+    ``covariates`` are baseline covariates, repeated on each row of a patient.
+
+    One row per patient in ``data``; ``n`` counts (start, stop] rows, as R's
+    ``fit$n``, and ``n_patients`` the patients. A change that happens in
+    nobody's follow-up makes the term constant: NA with a note, as
+    :func:`cox_model` reports a constant covariate.
+    """
+    covariates = _as_list(covariates)
+    term = f"{change_time} (time-dependent)"
+    clash = [c for c in (term, "_tstart", "_tstop") if c in data.columns]
+    if clash:
+        raise StatisticsError(f"data already has column(s) {clash}")
+    rows = counting_process_rows(data, time, event, change_time, covariate=term, start="_tstart", stop="_tstop")
+    result = cox_model(
+        rows,
+        "_tstop",
+        event,
+        [term, *covariates],
+        strata=strata,
+        ties=ties,
+        reference_levels=reference_levels,
+        conf_level=conf_level,
+        concordance=concordance,
+        start="_tstart",
+    )
+    dropped = rows.attrs["n_dropped"]
+    if dropped:
+        extra = f"{dropped} patient(s) without time or event dropped"
+        result["note"] = [f"{note}; {extra}" if note else extra for note in result["note"]]
+    result["n_patients"] = len(data) - dropped
+    result["convention"] = (
+        "survival::tmerge(data, data, id, event = event(time, status), tdc = tdc(change_time)); "
+        + result["convention"]
+    )
+    return result

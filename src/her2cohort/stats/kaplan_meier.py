@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from her2cohort.stats._result import StatisticsError, result_frame
+from her2cohort.stats._result import StatisticsError, complete_cases, result_frame
 from her2cohort.stats._ties import aeq_surv
 
 #: R's tolerance for "S equals 0.5 exactly" (``sqrt(.Machine$double.eps)``).
@@ -94,16 +94,8 @@ def _prepare(
     Returns the cleaned frame (columns renamed to ``_time``, ``_event``,
     ``_group`` and the ``extra`` names) and the number of rows dropped.
     """
-    if not isinstance(data, pd.DataFrame):
-        raise StatisticsError("data must be a pandas DataFrame")
     columns = [time, event] + ([group] if group is not None else []) + list(extra)
-    missing = [c for c in columns if c not in data.columns]
-    if missing:
-        raise StatisticsError(f"column(s) not in data: {missing}")
-    frame = data[columns].dropna()
-    n_dropped = len(data) - len(frame)
-    if len(frame) == 0:
-        raise StatisticsError("no complete observations of time, event and group")
+    frame, n_dropped = complete_cases(data, columns, "time, event and group")
 
     times = pd.to_numeric(frame[time], errors="coerce").to_numpy(dtype=float)
     if not np.all(np.isfinite(times)):
