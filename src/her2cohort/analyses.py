@@ -119,6 +119,8 @@ CHOICES: dict[str, dict[str, tuple]] = {
     "median_follow_up": {"method": tuple(kaplan_meier.FOLLOW_UP_METHODS), "conf_type": kaplan_meier.CONF_TYPES},
     "cox": {"ties": cox.TIES_METHODS},
     "proportional_hazards": {"ties": cox.TIES_METHODS, "transform": ("km", "identity", "log", "rank")},
+    "time_dependent_cox": {"ties": cox.TIES_METHODS},
+    "landmark": {"ties": cox.TIES_METHODS, "convention": tuple(kaplan_meier.MEDIAN_CONVENTIONS)},
 }
 
 #: What a parameter is, for the reference (docs/study-language.md), by name; a type's own
@@ -182,6 +184,19 @@ PARAMETER_NOTES = {
     "max_support": "exact: the most statistic values computed before it refuses",
     "transform": "the time scale of the test (R cox.zph transform)",
     "terms": "one test per covariate (true) or per coefficient",
+    "start": "(start, stop] data: the column of the entry time of each row (R Surv(start, stop, event)); time is then the stop",
+    "change_time": "the column of the time at which the covariate switches from 0 to 1 (missing: never)",
+    "landmark": "the landmark time: patients at risk after it, grouped by whether change_time <= landmark",
+    "landmark.times": "residual times after the landmark at which survival is printed",
+    "include_at_landmark": "keep a patient whose time equals the landmark (time >= landmark, R survfit start.time) instead of time > landmark",
+    "status": "the column of the cause: censor_code for censored, any other value a cause of failure",
+    "censor_code": "the value of status that means censored",
+    "cause": "the value of status whose subdistribution hazard is modelled (cmprsk crr failcode)",
+    "cumulative_incidence.times": "the times at which the incidence is printed (none: every time the cause occurs)",
+    "cumulative_incidence.time": "the time column (to the event of any cause or to censoring)",
+    "gray_test.time": "the time column (to the event of any cause or to censoring)",
+    "fine_gray.time": "the time column (to the event of any cause or to censoring)",
+    "gray_test.strata": "a column of strata (cmprsk cuminc strata): the test is summed over them",
 }
 
 #: The type of a parameter where its annotation says it badly, for the reference.
@@ -256,7 +271,12 @@ def summary(function: Callable) -> str:
     text = paragraphs[0] if paragraphs else ""
     if len(paragraphs) > 1 and not re.search(r"\bR\b|pROC|coin::|survival::|logistf|SPSS", text):
         first = re.split(r"(?<=[.:])\s", paragraphs[1], maxsplit=1)[0]
-        if re.search(r"\bR\b|pROC|coin::|survival::|logistf", first):
+        if first.endswith("::") and len(paragraphs) > 2:  # "Matches R::" and a literal block: the code, inline
+            code = ""
+            for line in inspect.getdoc(function).split("::", 1)[1].split("\n\n")[1].splitlines():
+                code += ("" if not code else " " if code.endswith(",") else "; ") + line.strip()
+            text += " " + first.removesuffix("::") + f": ``{' '.join(code.split())}``."
+        elif re.search(r"\bR\b|pROC|coin::|survival::|logistf", first):
             text += " " + first.rstrip(":") + ("" if first.endswith(".") else ".")
     text = re.sub(r":(?:func|data|class|mod):`~?([^`]+)`", r"`\1`", text).replace("; see the module docstring", "")
     return text.replace("``", "`")
@@ -288,9 +308,17 @@ def check_analyses(analyses: list[dict], where: str) -> list[str]:
                 which = f" variant {variant!r}" if variant else ""
                 unknown = [name for name in params if name not in accepted]
                 what = f"the parameters of {analysis['type']}"
-                hint = "".join(f"; {name!r}: {did_you_mean(name, accepted, what)}" for name in unknown)
+                hint = "".join(f"; {name!r}: {did_you_mean(name, accepted, what)}" + _taken_by(name, analysis["type"]) for name in unknown)
                 problems.append(f"{label}:{which} params do not fit {analysis['type']}: {err}{hint}")
     return problems
+
+
+def _taken_by(name: str, kind: str) -> str:
+    """`` ('group' is a parameter of kaplan_meier, logrank, ...)``: the other types that take ``name``."""
+    others = [other for other in CATALOGUE if other != kind and name in list(inspect.signature(CATALOGUE[other]).parameters)[1:]]
+    if not others:
+        return ""
+    return f" ({name!r} is a parameter of {', '.join(others[:6])}{', ...' if len(others) > 6 else ''})"
 
 
 def analysis_problems(analyses: list[dict], where: str) -> list[str]:

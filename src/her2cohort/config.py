@@ -220,7 +220,7 @@ def load_study(
     study-level ``labels`` / ``level_labels`` into every table and figure. The
     study returned, which every rule reads, holds only plain declarations.
     """
-    from her2cohort.declarations import expand, expand_each, written_keys
+    from her2cohort.declarations import apply_endpoints, expand_each, inherit_study_labels, written_keys
 
     path = Path(path)
     raw = path.read_bytes() if path.is_file() else b""
@@ -249,11 +249,15 @@ def load_study(
     # every expression (derive, where, query) parsed against the language: a
     # problem is reported with the others, before any job runs (cheap: no pandas)
     expression_problems = study_problems(study, str(path))
-    # the friendlier forms: endpoint -> time and event, study-level labels into each table and figure
-    if not any(flagged(key) for key in ("analyses", "endpoints", "tables", "figures", "labels", "level_labels")):
-        problems += expand(study, str(path))
+    # the friendlier forms: endpoint -> time and event (the analyses are checked after it,
+    # so not when it cannot apply), study-level labels into each table and figure
+    endpoints_applied = not any(flagged(key) for key in ("analyses", "endpoints"))
+    if endpoints_applied:
+        problems += apply_endpoints(study, str(path))
+    if not any(flagged(key) for key in ("analyses", "tables", "figures", "labels", "level_labels")):
+        problems += inherit_study_labels(study, str(path))
     marker = _verified_marker(verified, raw, library) if verified is not None else None
-    if analyses_check is not None and study.get("analyses") and not flagged("analyses") and not (marker and marker.exists()):
+    if analyses_check is not None and study.get("analyses") and endpoints_applied and not (marker and marker.exists()):
         found = analyses_check(study["analyses"], str(path))
         problems += found
         if not problems and marker is not None:

@@ -500,10 +500,9 @@ def study_label_problems(study: Mapping, where: str) -> list[str]:
     return problems
 
 
-def expand(study: dict, where: str) -> list[str]:
-    """After the schema check: endpoints into time and event, study-level labels into every
-    table and figure (the study changed in place); the problems found."""
-    problems = apply_endpoints(study, where)
-    problems += study_label_problems(study, where)
+def inherit_study_labels(study: dict, where: str) -> list[str]:
+    """After the schema check (and :func:`apply_endpoints`): the study-level labels checked
+    and given to every table and figure (the study changed in place); the problems found."""
+    problems = study_label_problems(study, where)
     inherit_labels(study)
     return problems
