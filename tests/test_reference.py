@@ -229,3 +229,19 @@ def test_the_reference_module_works_without_the_project_layout_baked_in(tmp_path
     doc.write_text(doc.read_text(encoding="utf-8").replace("### `cox`", "### `coxx`"), encoding="utf-8")
     assert reference.main(["--root", str(tmp_path), "--check"]) == 1
     assert reference.main(["--root", str(tmp_path)]) == 0 and reference.main(["--root", str(tmp_path), "--check"]) == 0
+
+
+def test_every_example_in_the_reference_is_a_declaration_of_the_example_study():
+    """Each ```yaml block of the generated reference reads back as a declaration of the
+    example study as written, so the run of the example study above runs every one."""
+    import re
+
+    generated = (ROOT / reference.DOC).read_text(encoding="utf-8").split(reference.BEGIN, 1)[1]
+    written = yaml.safe_load(EXAMPLE_STUDY.read_text(encoding="utf-8"))
+    declared = [item for key in ("analyses", "tables", "figures") for item in written[key]]
+    blocks = re.findall(r"```yaml\n(.*?)```", generated, flags=re.S)
+    assert len(blocks) >= len(CATALOGUE) + len(LAYOUTS) + len(FIGURES)
+    for block in blocks:
+        items = yaml.safe_load(block)
+        assert isinstance(items, list) and len(items) == 1, block
+        assert items[0] in declared, block
