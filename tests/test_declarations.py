@@ -119,6 +119,24 @@ def test_an_unknown_endpoint_or_one_beside_other_columns_is_an_error():
     ]  # the same columns written out too (an expanded declaration) are not a clash
 
 
+def test_a_figure_problem_leaves_endpoints_applied_and_names_a_parameter_of_another_type(tmp_path):
+    """A key a figure type does not take is reported alone: the analyses that name an
+    endpoint are still checked with its time and event (no false "missing time"), and a
+    parameter of another type says which types take it."""
+    study = yaml.safe_load(EXAMPLE_STUDY.read_text())
+    next(f for f in study["figures"] if f["type"] == "roc")["kmunicate"] = True
+    next(a for a in study["analyses"] if a["type"] == "time_dependent_cox")["params"]["group"] = "her2_change"
+    path = tmp_path / "example.yaml"
+    path.write_text(yaml.safe_dump(study, sort_keys=False).replace("raw_dir: data/raw/example", f"raw_dir: {ROOT / 'data/raw/example'}"))
+    with pytest.raises(ValueError) as caught:
+        load_study(path)
+    lines = str(caught.value).splitlines()
+    assert len(lines) == 2, lines
+    assert "(type roc): 'kmunicate' is not a key of roc ('kmunicate' is a key of km)" in lines[0]
+    assert "params do not fit time_dependent_cox: got an unexpected keyword argument 'group'" in lines[1]
+    assert "('group' is a parameter of baseline_table, " in lines[1]
+
+
 def test_endpoint_on_a_type_without_time_and_event_is_an_error():
     from her2cohort.analyses import check_analyses
 
