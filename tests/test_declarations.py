@@ -3,7 +3,8 @@
 Each form is expanded when the study loads; every rule sees the declarations it
 stands for. The five studies' results are those of the written-out files (the
 study files were converted without a change of any output but the term names
-of logistic models; see the README).
+of logistic models, `h_score_le_170` -> `h_score_le_170:True vs False`:
+docs/study-language.md, "Term names of models").
 """
 
 from __future__ import annotations
