@@ -376,7 +376,7 @@ def held_out(results: dict) -> dict[str, float]:
         out[f"Results / HER2 change / ROC / {name} / cutoff"] = float(best["equivalent_rule"].split()[-1])
         out[f"Results / HER2 change / ROC / {name} / sensitivity"] = 100 * best["sensitivity"]
         out[f"Results / HER2 change / ROC / {name} / specificity"] = 100 * best["specificity"]
-    for label, analysis_id, term in (("H-score ≤ 170", "loss_by_h_score", "h_score_le_170"), ("ISH ratio ≤ 4.36", "loss_by_ish_ratio", "ish_ratio_le_4_36")):
+    for label, analysis_id, term in (("H-score ≤ 170", "loss_by_h_score", "h_score_le_170:True vs False"), ("ISH ratio ≤ 4.36", "loss_by_ish_ratio", "ish_ratio_le_4_36:True vs False")):
         row = results[analysis_id].set_index("term").loc[term]
         base = f"Results / HER2 change / logistic regression / {label}"
         out.update({f"{base} / OR / estimate": row["estimate"], f"{base} / OR / conf_low": row["conf_low"],

@@ -217,11 +217,12 @@ def test_percent_sum_tolerates_rounding(cohort_dir, study):
 
 
 def test_fragments_positive_cannot_exceed_tumour_fragments(cohort_dir, study):
-    rows = read_rows(cohort_dir / "specimens.csv")
-    rows[0] += ["n_fragments_tumour", "n_fragments_her2_positive"]
-    rows[1] += ["3", "4"]
+    rows = read_rows(cohort_dir / "specimens.csv")  # the example has n_fragments_tumour
+    rows[0] += ["n_fragments_her2_positive"]
+    rows[1][rows[0].index("n_fragments_tumour")] = "3"
+    rows[1] += ["4"]
     for row in rows[2:]:
-        row += ["", ""]
+        row += [""]
     write_rows(cohort_dir / "specimens.csv", rows)
     issues = only_issue(cohort_dir, study)
     assert [(i.line, i.column) for i in issues] == [(2, "n_fragments_her2_positive")]

@@ -18,6 +18,8 @@ PACKAGE = ROOT / "src" / "her2cohort"
 LAYERS = {
     "her2cohort.errors": 0,
     "her2cohort.expressions": 0,  # the study language: imports errors only
+    "her2cohort.values": 0,  # canonical, the one comparison rule
+    "her2cohort.declarations": 1,  # the friendlier forms of a study file (each, endpoint, study-level labels)
     "her2cohort.numbers": 0,
     "her2cohort.stats": 0,
     "her2cohort.results": 1,
@@ -37,6 +39,7 @@ LAYERS = {
     "her2cohort.replication": 3,
     "her2cohort.reconstruct": 3,
     "her2cohort.provenance": 4,
+    "her2cohort.reference": 4,  # the generated reference of the study language (schemas + catalogue)
     "her2cohort.validation": 4,  # reads the replication mapping and the statistics
     "her2cohort.rigor": 4,  # reads the declarations, the analysis set and the results; runs the statistics
     "her2cohort": 5,  # the package's own __init__ (library checksum)

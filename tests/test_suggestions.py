@@ -17,6 +17,7 @@ from conftest import EXAMPLE_STUDY, SCHEMAS, load_study, read_rows, write_rows
 from her2cohort.analyses import check_analyses, run_analysis
 from her2cohort.cleaning import read_cohort
 from her2cohort.config import schema_errors
+from her2cohort.declarations import expand_each
 from her2cohort.errors import CohortDataError, StudyConfigError, did_you_mean, nearest
 from her2cohort.numbers import Printed
 from her2cohort.render.tables import render_table
@@ -41,8 +42,24 @@ def test_an_unknown_key_or_value_of_the_study_file():
     study["analyses"][0]["type"] = "baseline_tabel"
     errors = schema_errors(study, SCHEMAS / "study.schema.yaml", "example.yaml")
     assert any("('her2_guidline' was unexpected); 'her2_guidline': did you mean 'her2_guideline'? (keys allowed here: study, title," in e for e in errors), errors
-    assert any(e.startswith("example.yaml: at key 'figures.0': ") and "'time': did you mean 'times'?" in e for e in errors), errors
+    assert "example.yaml: at key 'figures.0': figure 'f' (type km): 'time' is not a key of km; did you mean 'times'? (keys of km: from, times, medians," in "\n".join(errors), errors
     assert any(e.startswith("example.yaml: at key 'analyses.0.type': 'baseline_tabel' is not one of") and e.endswith("did you mean 'baseline_table'?") for e in errors), errors
+
+
+def test_a_key_of_another_figure_type_or_table_layout_is_an_error_there():
+    """Each table layout and figure type has its own keys (config/schemas/study.schema.yaml,
+    $defs/figure_{type}, $defs/table_{layout}): one that another type takes is refused,
+    naming the type, its keys and the types that take it."""
+    study = expand_each(yaml.safe_load(EXAMPLE_STUDY.read_text()), "example.yaml")[0]  # the schema checks the items `each` stands for
+    study["figures"] = [{"id": "x", "type": "roc", "caption": "c", "panels": [{"curve": "a", "cutoff": "b"}], "kmunicate": True}]
+    study["tables"] = [{"id": "t", "layout": "estimates", "title": "T", "caption": "c", "rows": [{"label": "a", "from": "b"}], "blocks": []}]
+    errors = schema_errors(study, SCHEMAS / "study.schema.yaml", "example.yaml")
+    assert errors == [
+        "example.yaml: at key 'figures.0': figure 'x' (type roc): 'kmunicate' is not a key of roc ('kmunicate' is a key of km) "
+        "(keys of roc: panels, width, id, type, caption, regenerates)",
+        "example.yaml: at key 'tables.0': table 't' (layout estimates): 'blocks' is not a key of estimates ('blocks' is a key of shift, shift_matrix) "
+        "(keys of estimates: rows, decimals, estimate_heading, id, layout, title, caption, regenerates, footnotes)",
+    ]
 
 
 def test_an_unknown_raw_column_names_the_nearest_column_the_file_lacks(cohort_dir, study):

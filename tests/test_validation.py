@@ -166,7 +166,7 @@ def test_an_edit_to_the_design_checks_the_extending_studys_analyses_again(studie
     load_study(path, verified=verified)
     design = studies / "gastric_her2_loss.yaml"
     assert _verified_marker(verified, path.read_bytes() + design.read_bytes(), library_checksum()).exists()
-    text = design.read_text(encoding="utf-8").replace("event: pfs_event, convention: spss}", "event: pfs_event, convention: spss, no_such: 1}", 1)
+    text = design.read_text(encoding="utf-8").replace("params: {convention: spss}", "params: {convention: spss, no_such: 1}", 1)
     design.write_text(text, encoding="utf-8")
     with pytest.raises(ValueError, match=f"{path}: .*no_such"):
         load_study(path, verified=verified)

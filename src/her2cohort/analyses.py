@@ -17,7 +17,8 @@ analysis to a study is a YAML edit, not new Python.
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable
+import re
+from typing import Any, Callable, Literal, Sequence
 
 import pandas as pd
 
@@ -28,10 +29,15 @@ from her2cohort.stats import competing_risks, contingency, cox, kaplan_meier, la
 from her2cohort.stats import timeline, validation_bootstrap
 
 
-def _shift_table(data: pd.DataFrame, before: str, after: str, levels=None, missing_level=None) -> pd.DataFrame:
-    """The k x k shift table in long form: before, after, n, with the margins and the
+def _shift_table(data: pd.DataFrame, before: str, after: str, levels: Sequence | None = None, missing_level: Any = None) -> pd.DataFrame:
+    """The k x k shift table of ``before`` -> ``after`` in long form (R ``table(before,
+    after)``, ``levels`` in order): before, after, n, with the margins and the
     percentages a shift table prints (of the row, i.e. of the patients in that
-    ``before`` category; of the column; of all patients)."""
+    ``before`` category; of the column; of all patients).
+
+    A patient missing either value is left out and counted in ``n_incomplete``,
+    unless ``missing_level`` names a level for a missing value (``NA``: not
+    assessed)."""
     table = paired_categorical.shift_table(data, before, after, levels, missing_level=missing_level)
     long = table.stack().rename("n").reset_index()
     long.columns = ["before", "after", "n"]
@@ -49,11 +55,18 @@ def _shift_table(data: pd.DataFrame, before: str, after: str, levels=None, missi
 
 
 def _numbers_at_risk(data: pd.DataFrame, time: str, event: str, times: list[float], group: str | None = None) -> pd.DataFrame:
+    """Numbers at risk, cumulative events and cumulative censored of the Kaplan-Meier
+    fit at each of ``times``, per group, as R ``summary(survfit(Surv(time, event) ~
+    group), times, extend = TRUE)`` (survminer's risk table; the rows of a KMunicate
+    table)."""
     return kaplan_meier.numbers_at_risk(kaplan_meier.kaplan_meier(data, time, event, group), times)
 
 
-def _roc_cutoff(data: pd.DataFrame, outcome: str, predictor: str, event_level: Any, direction: str = "auto", convention: str = "pROC", conf_level: float = 0.95) -> pd.DataFrame:
-    """AUC with DeLong CI, and the Youden-optimal cutoff(s) with sensitivity and specificity."""
+def _roc_cutoff(data: pd.DataFrame, outcome: str, predictor: str, event_level: Any, direction: roc.Direction = "auto", convention: Literal["pROC", "EZR"] = "pROC", conf_level: float = 0.95) -> pd.DataFrame:
+    """AUC with its DeLong CI (R ``pROC::ci.auc(method = "delong")``), and the
+    Youden-optimal cutoff(s) with sensitivity and specificity (``pROC::coords(roc,
+    "best", best.method = "youden")``: midpoint thresholds; ``EZR`` reports the next
+    observed value)."""
     auc = roc.roc_auc(data, outcome, predictor, event_level, direction=direction, conf_level=conf_level)
     best = roc.youden_cutoff(data, outcome, predictor, event_level, direction=direction, convention=convention)
     return pd.concat([auc, best], ignore_index=True)
@@ -102,6 +115,183 @@ CATALOGUE: dict[str, Callable[..., pd.DataFrame]] = {
 DATA_SOURCES = ("analysis_set", "treatment_lines", "results")
 
 
+#: Parameters whose value is one of a named set, per type: the statistics module's own
+#: constant (what the function accepts), checked when the study loads and listed in the
+#: reference. Parameters annotated ``Literal[...]`` carry theirs in the annotation.
+CHOICES: dict[str, dict[str, tuple]] = {
+    "baseline_table": {"policy": tuple(contingency.POLICIES)},
+    "association": {"policy": tuple(contingency.POLICIES), "alternative": contingency.ALTERNATIVES},
+    "paired_rank": {"convention": rank_tests.CONVENTIONS, "alternative": contingency.ALTERNATIVES},
+    "rank_sum": {"convention": rank_tests.CONVENTIONS, "alternative": contingency.ALTERNATIVES},
+    "bowker": {"empty_pairs": paired_categorical.EMPTY_PAIRS, "distribution": paired_categorical.DISTRIBUTIONS},
+    "kaplan_meier": {"conf_type": kaplan_meier.CONF_TYPES},
+    "median_survival": {"convention": tuple(kaplan_meier.MEDIAN_CONVENTIONS)},
+    "median_follow_up": {"method": tuple(kaplan_meier.FOLLOW_UP_METHODS), "conf_type": kaplan_meier.CONF_TYPES},
+    "cox": {"ties": cox.TIES_METHODS},
+    "proportional_hazards": {"ties": cox.TIES_METHODS, "transform": ("km", "identity", "log", "rank")},
+    "time_dependent_cox": {"ties": cox.TIES_METHODS},
+    "landmark": {"ties": cox.TIES_METHODS, "convention": tuple(kaplan_meier.MEDIAN_CONVENTIONS)},
+}
+
+#: What a parameter is, for the reference (docs/study-language.md), by name; a type's own
+#: note under ``"{type}.{name}"``. Its type and default come from the signature.
+PARAMETER_NOTES = {
+    "variables": "the rows: a column name, or {name, kind (categorical, continuous, multi), levels (their order), label, missing_label (a level for a missing value), test (false: no p)}",
+    "group": "the column whose levels are the groups",
+    "group_levels": "the groups, in order (default: sorted)",
+    "levels": "the levels, in order",
+    "policy": "which test: Fisher's exact when an expected count is < 5, else chi-square (fisher_if_expected_lt5); R's chisq.test default (r_default); always chi-square, with Yates' correction, or Fisher's",
+    "row": "the column of the table's rows",
+    "column": "the column of the table's columns",
+    "row_levels": "the rows, in order (the first row and column give the odds ratio)",
+    "column_levels": "the columns, in order",
+    "x": "the column of the first values (the test is on x - y)",
+    "y": "the column of the second values",
+    "value": "the column of the values",
+    "subject": "long data: the column of the patient",
+    "time_levels": "long data: the two time points, first minus second",
+    "convention": "whose numbers: R's function (default) or another program's (see the description)",
+    "outcome": "the outcome column",
+    "success": "the outcome value counted",
+    "null_proportion": "the null of R's binom.test p (none: no p)",
+    "before": "the column before",
+    "after": "the column after",
+    "missing_level": "a level for a missing value (e.g. NA: not assessed); default: the patient is left out",
+    "predictor": "the predictor column",
+    "event_level": "the outcome level that is the event (the positive class)",
+    "control_level": "the outcome level of the controls (default: the other)",
+    "direction": "pROC's direction: controls < cases ('<'), > or chosen by the medians (auto)",
+    "cutoff": "the cutoff of the rule: positive if predictor side cutoff",
+    "side": "the side of the rule",
+    "covariates": "the model's columns: text and true/false are contrasts against a reference level, numbers one term per unit",
+    "reference_levels": "column -> its reference level (default: the first sorted)",
+    "strata": "column(s) of strata, a baseline hazard each",
+    "time": "the time column; or write endpoint: pfs instead of time and event",
+    "event": "the event column (1/0 or true/false)",
+    "times": "the times (months)",
+    "ties": "tied event times: Efron (R) or Breslow (SPSS COXREG)",
+    "conf_type": "the CI's scale (R survfit conf.type)",
+    "conf_level": "the confidence level",
+    "method": "the definition of follow-up",
+    "rho": "0: log-rank; 1: Peto-Peto",
+    "vaf": "the column of the variant allele frequency (a fraction)",
+    "copy_number": "the column of the gene's copy number in tumour cells",
+    "purity": "the column of the tumour purity (a fraction)",
+    "normal_copy_number": "copies in normal cells",
+    "follow_up": "the column of months to last contact that closes an ongoing line",
+    "carry": "treatment-line columns written on each line's row",
+    "ci_method": "Wald (what EZR and SPSS print) or profile likelihood (R confint)",
+    "on_separation": "under separation: NA with a note, or the Firth estimates",
+    "concordance": "a concordance row",
+    "alternative": "the alternative hypothesis",
+    "correct": "the continuity correction (R correct = TRUE)",
+    "exact": "an exact p (none: R's rule, exact for n < 50 without ties or zeros)",
+    "max_paths": "the most tables the network algorithm of an r x c Fisher's exact test visits before it refuses",
+    "empty_pairs": "a pair of empty mirror cells: dropped with a note (drop) or NA (R gives NaN)",
+    "distribution": "the chi-square (asymptotic), the exact conditional test, Monte Carlo, or exact when the chi-square is flagged unreliable (auto)",
+    "n_resamples": "Monte Carlo: the tables drawn",
+    "seed": "Monte Carlo: the seed",
+    "max_support": "exact: the most statistic values computed before it refuses",
+    "transform": "the time scale of the test (R cox.zph transform)",
+    "terms": "one test per covariate (true) or per coefficient",
+    "start": "(start, stop] data: the column of the entry time of each row (R Surv(start, stop, event)); time is then the stop",
+    "change_time": "the column of the time at which the covariate switches from 0 to 1 (missing: never)",
+    "landmark": "the landmark time: patients at risk after it, grouped by whether change_time <= landmark",
+    "landmark.times": "residual times after the landmark at which survival is printed",
+    "include_at_landmark": "keep a patient whose time equals the landmark (time >= landmark, R survfit start.time) instead of time > landmark",
+    "status": "the column of the cause: censor_code for censored, any other value a cause of failure",
+    "censor_code": "the value of status that means censored",
+    "cause": "the value of status whose subdistribution hazard is modelled (cmprsk crr failcode)",
+    "cumulative_incidence.times": "the times at which the incidence is printed (none: every time the cause occurs)",
+    "cumulative_incidence.time": "the time column (to the event of any cause or to censoring)",
+    "gray_test.time": "the time column (to the event of any cause or to censoring)",
+    "fine_gray.time": "the time column (to the event of any cause or to censoring)",
+    "gray_test.strata": "a column of strata (cmprsk cuminc strata): the test is summed over them",
+}
+
+#: The type of a parameter where its annotation says it badly, for the reference.
+PARAMETER_TYPES = {
+    "baseline_table.variables": "a list of column names or {name, ...} mappings",
+}
+
+#: The parameters an analysis's ``endpoint`` gives (her2cohort.declarations.apply_endpoints).
+ENDPOINT_PARAMETERS = ("time", "event")
+
+
+def parameters(kind: str) -> list[inspect.Parameter]:
+    """The parameters a study writes for an analysis type: the catalogue function's, but
+    the first (it takes the data)."""
+    return list(inspect.signature(CATALOGUE[kind]).parameters.values())[1:]
+
+
+def _choices(kind: str, name: str, hint: Any) -> tuple | None:
+    import typing
+
+    if name in CHOICES.get(kind, {}):
+        return CHOICES[kind][name]
+    if typing.get_origin(hint) is Literal:
+        return typing.get_args(hint)
+    return None
+
+
+def params_schema(kind: str) -> dict:
+    """The parameters of an analysis type as a JSON schema, generated from its catalogue
+    function (the one source: its signature, annotations and docstring): ``properties``
+    with each parameter's type (``x-type``, in words), ``enum`` (:data:`CHOICES` or a
+    ``Literal``) and ``default``; ``required`` (no default); ``description``, the
+    docstring's first lines (the convention and the R function it matches)."""
+    import typing
+
+    from her2cohort.config import _describe
+
+    function = CATALOGUE[kind]
+    try:
+        hints = typing.get_type_hints(function)
+    except Exception:  # noqa: BLE001 (an annotation that does not resolve: described as written)
+        hints = {}
+    properties, required = {}, []
+    for parameter in parameters(kind):
+        hint = hints.get(parameter.name, inspect.Parameter.empty)
+        described = "any value" if hint is inspect.Parameter.empty else _describe(hint)
+        if parameter.default is None:  # a null default: "none" in the default column says it
+            described = described.removesuffix(" or null")
+        entry: dict[str, Any] = {"x-type": PARAMETER_TYPES.get(f"{kind}.{parameter.name}", described)}
+        choices = _choices(kind, parameter.name, hint)
+        if choices:
+            entry["enum"] = list(choices)
+        if parameter.default is inspect.Parameter.empty:
+            required.append(parameter.name)
+        else:
+            entry["default"] = parameter.default
+        note = PARAMETER_NOTES.get(f"{kind}.{parameter.name}", PARAMETER_NOTES.get(parameter.name))
+        if note:
+            entry["description"] = note
+        if parameter.name in COLUMN_PARAMETERS:
+            entry["x-names-columns"] = True
+        properties[parameter.name] = entry
+    return {"title": kind, "description": summary(function), "type": "object", "properties": properties,
+            "required": required, "additionalProperties": False}
+
+
+def summary(function: Callable) -> str:
+    """The docstring's first paragraph, with the first sentence of the second when the first
+    names no R function (the convention a type matches), in Markdown."""
+    doc = inspect.getdoc(function) or ""
+    paragraphs = [" ".join(p.split()) for p in doc.split("\n\n") if p.strip()]
+    text = paragraphs[0] if paragraphs else ""
+    if len(paragraphs) > 1 and not re.search(r"\bR\b|pROC|coin::|survival::|logistf|SPSS", text):
+        first = re.split(r"(?<=[.:])\s", paragraphs[1], maxsplit=1)[0]
+        if first.endswith("::") and len(paragraphs) > 2:  # "Matches R::" and a literal block: the code, inline
+            code = ""
+            for line in inspect.getdoc(function).split("::", 1)[1].split("\n\n")[1].splitlines():
+                code += ("" if not code else " " if code.endswith(",") else "; ") + line.strip()
+            text += " " + first.removesuffix("::") + f": ``{' '.join(code.split())}``."
+        elif re.search(r"\bR\b|pROC|coin::|survival::|logistf", first):
+            text += " " + first.rstrip(":") + ("" if first.endswith(".") else ".")
+    text = re.sub(r":(?:func|data|class|mod):`~?([^`]+)`", r"`\1`", text).replace("; see the module docstring", "")
+    return text.replace("``", "`")
+
+
 def check_analyses(analyses: list[dict], where: str) -> list[str]:
     """Problems with declared analyses (unknown type, unknown or missing parameter,
     repeated id), including each declared variant's parameters."""
@@ -118,6 +308,9 @@ def check_analyses(analyses: list[dict], where: str) -> list[str]:
             continue
         signature = inspect.signature(function)
         accepted = list(signature.parameters)[1:]  # the first takes the data
+        if analysis.get("endpoint") and not all(name in accepted for name in ENDPOINT_PARAMETERS):
+            problems.append(f"{label}: endpoint {analysis['endpoint']!r}: {analysis['type']} takes no time and event (its parameters: {', '.join(accepted)})")
+            continue
         for variant, overrides in {None: {}, **analysis.get("variants", {})}.items():
             params = {**analysis.get("params", {}), **overrides}
             try:
@@ -126,7 +319,7 @@ def check_analyses(analyses: list[dict], where: str) -> list[str]:
                 which = f" variant {variant!r}" if variant else ""
                 unknown = [name for name in params if name not in accepted]
                 what = f"the parameters of {analysis['type']}"
-                hint = "".join(f"; {name!r}: {did_you_mean(name, accepted, what)}" for name in unknown)
+                hint = "".join(f"; {name!r}: {did_you_mean(name, accepted, what)}" + _taken_by(name, analysis["type"]) for name in unknown)
                 problems.append(f"{label}:{which} params do not fit {analysis['type']}: {err}{hint}")
     return problems
 
@@ -156,13 +349,36 @@ def results_table(analysis: dict, results: dict[str, pd.DataFrame] | None) -> pd
     return pd.concat([results[name] for name in analysis["results"]], ignore_index=True, sort=False)
 
 
+def _taken_by(name: str, kind: str) -> str:
+    """`` ('group' is a parameter of kaplan_meier, logrank, ...)``: the other types that take ``name``."""
+    others = [other for other in CATALOGUE if other != kind and name in list(inspect.signature(CATALOGUE[other]).parameters)[1:]]
+    if not others:
+        return ""
+    return f" ({name!r} is a parameter of {', '.join(others[:6])}{', ...' if len(others) > 6 else ''})"
+
+
 def analysis_problems(analyses: list[dict], where: str) -> list[str]:
     """Every problem with a study's declared analyses: types and parameter names
     (:func:`check_analyses`), then parameter values against the catalogue
     functions' annotations (:func:`her2cohort.config.analysis_param_errors`).
     Passed to :func:`her2cohort.config.load_study` by its callers."""
     problems = check_analyses(analyses, where)
-    return problems or analysis_param_errors(analyses, CATALOGUE, where)
+    return problems or analysis_param_errors(analyses, CATALOGUE, where) or choice_problems(analyses, where)
+
+
+def choice_problems(analyses: list[dict], where: str) -> list[str]:
+    """A parameter given a value outside its named set (:data:`CHOICES`): ``policy:
+    fisherr``, with the nearest value; the function would refuse it only when it runs."""
+    problems = []
+    for index, analysis in enumerate(analyses):
+        for variant, params in {None: analysis.get("params", {}), **analysis.get("variants", {})}.items():
+            for name, value in params.items():
+                allowed = CHOICES.get(analysis["type"], {}).get(name)
+                if allowed and value not in allowed:
+                    which = f" variant {variant!r}" if variant else ""
+                    problems.append(f"{where}: analyses[{index}] ({analysis['id']}){which}: parameter {name!r} must be one of "
+                                    f"{', '.join(map(repr, allowed))}, got {value!r}" + (f"; {did_you_mean(value, allowed, 'its values')}" if isinstance(value, str) else ""))
+    return problems
 
 
 def prepare(

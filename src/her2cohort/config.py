@@ -61,15 +61,65 @@ def _hint(error) -> str:
     return ""
 
 
+def _ref(root: dict, node: dict) -> dict:
+    """The schema a local ``$ref`` (``#/$defs/name``) points to."""
+    target: object = root
+    for part in node["$ref"].removeprefix("#/").split("/"):
+        target = target[part] if isinstance(target, dict) else {}
+    return target if isinstance(target, dict) else {}
+
+
+def type_keys(node: dict, root: dict) -> list[str]:
+    """The keys a per-type schema allows (``$defs/figure_km``...): its own ``properties``
+    first, then those of the schemas it applies in place (``$ref``, ``allOf``)."""
+    keys = list(node.get("properties", {}))
+    for part in [item for item in node.get("allOf", []) if isinstance(item, dict)] + ([node] if "$ref" in node else []):
+        target = _ref(root, part) if "$ref" in part else part
+        if target is not node:
+            keys += [k for k in type_keys(target, root) if k not in keys]
+    return keys
+
+
+def _not_a_key(error, root: dict) -> list[str] | None:
+    """A key the per-type schema of a table layout or figure type does not have, said as
+    ``figure 'x' (type roc): 'kmunicate' is not a key of roc (keys of roc: panels, width,
+    ...)``, with the nearest key and the other types that take it; None for other errors."""
+    from her2cohort.errors import did_you_mean, nearest
+
+    name = error.schema.get("title") if isinstance(error.schema, dict) else None
+    instance = error.instance
+    if error.validator != "unevaluatedProperties" or not name or not isinstance(instance, dict):
+        return None
+    what = ("table", "layout") if "layout" in instance else ("figure", "type")
+    allowed = type_keys(error.schema, root)
+    family = {k.split("_", 1)[1]: v for k, v in root.get("$defs", {}).items() if k.startswith(f"{what[0]}_") and isinstance(v, dict) and v.get("title")}
+    lines = []
+    for key in [str(k) for k in instance if k not in allowed]:
+        close = nearest(key, allowed)
+        elsewhere = [other for other, node in family.items() if other != name and key in type_keys(node, root)]
+        text = f"{what[0]} {instance.get('id', '?')!r} ({what[1]} {name}): {key!r} is not a key of {name}"
+        if close is not None:
+            text += f"; did you mean {close!r}?"
+        if elsewhere:
+            text += f" ({key!r} is a key of {', '.join(elsewhere[:6])})"
+        lines.append(text + f" ({did_you_mean('', allowed, f'keys of {name}')[1:-1]})")
+    return lines
+
+
 def schema_errors(data, schema_path: str | Path, file: str) -> list[str]:
     """Every violation of the schema, as "file: at key 'a.b': message" lines; an unknown
-    key or value names the nearest allowed one (:func:`_hint`)."""
+    key or value names the nearest allowed one (:func:`_hint`), a key that a table
+    layout or figure type does not take names the keys it takes (:func:`_not_a_key`)."""
     path = Path(schema_path).resolve()
     validator = _validator(str(path), path.stat().st_mtime)
     messages = []
     try:
         errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
         for error in errors:
+            per_type = _not_a_key(error, validator.schema)
+            if per_type is not None:
+                messages += [f"{file}: at key '{_key_path(error)}': {line}" for line in per_type]
+                continue
             message = error.message if len(error.message) <= 300 else error.message[:297] + "..."  # a 1 MB value stays readable
             messages.append(f"{file}: at key '{_key_path(error)}': {message}{_hint(error)}")
     except RecursionError:  # jsonschema recurses into the value to describe it
@@ -162,10 +212,24 @@ def load_study(
     A study file with ``extends: {design}`` applies the design of another study
     file of the same folder to its own cohort (:func:`resolve_design`); it is
     resolved first and the result is what the schema and the checks see.
+
+    The friendlier forms of a study file (:mod:`her2cohort.declarations`) are
+    expanded here: ``each`` items before the design is merged and the schema
+    checks the items they stand for (a problem names the item as written and
+    its combination), then ``endpoint: pfs`` into ``time`` and ``event`` and the
+    study-level ``labels`` / ``level_labels`` into every table and figure. The
+    study returned, which every rule reads, holds only plain declarations.
     """
+    from her2cohort.declarations import apply_endpoints, expand_each, inherit_study_labels, written_keys
+
     path = Path(path)
     raw = path.read_bytes() if path.is_file() else b""
     study = load_yaml(path)
+    # `each` items first (the design's too, in resolve_design): merging by id and the
+    # schema see the items they stand for
+    study, problems, origins = expand_each(study, str(path))
+    if problems:
+        raise ValueError("\n".join(problems))
     study, problems, design_bytes = resolve_design(study, path)
     raw += design_bytes  # an edit to the design re-checks the analyses of the studies that extend it
     if problems:
@@ -185,8 +249,15 @@ def load_study(
     # every expression (derive, where, query) parsed against the language: a
     # problem is reported with the others, before any job runs (cheap: no pandas)
     expression_problems = study_problems(study, str(path))
+    # the friendlier forms: endpoint -> time and event (the analyses are checked after it,
+    # so not when it cannot apply), study-level labels into each table and figure
+    endpoints_applied = not any(flagged(key) for key in ("analyses", "endpoints"))
+    if endpoints_applied:
+        problems += apply_endpoints(study, str(path))
+    if not any(flagged(key) for key in ("analyses", "tables", "figures", "labels", "level_labels")):
+        problems += inherit_study_labels(study, str(path))
     marker = _verified_marker(verified, raw, library) if verified is not None else None
-    if analyses_check is not None and study.get("analyses") and not flagged("analyses") and not (marker and marker.exists()):
+    if analyses_check is not None and study.get("analyses") and endpoints_applied and not (marker and marker.exists()):
         found = analyses_check(study["analyses"], str(path))
         problems += found
         if not problems and marker is not None:
@@ -197,7 +268,7 @@ def load_study(
                 pass
     problems += expression_problems
     if problems:
-        raise ValueError("\n".join(problems))
+        raise ValueError("\n".join(problems if study.get("extends") else written_keys(problems, origins)))
     return study
 
 
@@ -214,7 +285,7 @@ PAPER_KEYS = ("published", "replication", "validation")
 #: replaces the design's item of the same key in place; other items are appended in order.
 MERGED_LISTS = {"analyses": "id", "tables": "id", "figures": "id", "variables": "name"}
 #: Mappings merged key by key: a key of the extending file replaces the design's, others are added.
-MERGED_MAPPINGS = ("derive", "endpoints", "intervals")
+MERGED_MAPPINGS = ("derive", "endpoints", "intervals", "labels", "level_labels")
 
 
 def _item_key(item, key: str):
@@ -251,7 +322,10 @@ def resolve_design(study: dict, path: Path) -> tuple[dict, list[str], bytes]:
     ``figures`` by ``id``, ``variables`` by ``name``: an item of the extending
     file replaces the design's item of that id in place, a new id is appended)
     and the mappings of :data:`MERGED_MAPPINGS` (``derive``, ``endpoints``,
-    ``intervals``: merged key by key). Nothing of the design can be removed.
+    ``intervals``, ``labels``, ``level_labels``: merged key by key). Items of
+    both files written with ``each`` are expanded before they are merged
+    (:func:`her2cohort.declarations.expand_each`). Nothing of the design can be
+    removed.
 
     The resolved study keeps ``extends`` and, when the design has a paper,
     ``validation: {design, published, replication}``: the design's printed
@@ -286,6 +360,11 @@ def resolve_design(study: dict, path: Path) -> tuple[dict, list[str], bytes]:
         design = load_yaml(design_path)
     except ValueError as err:
         return study, problems + [f"{where}: the design cannot be read: {err}"], b""
+    from her2cohort.declarations import expand_each
+
+    design, found, _ = expand_each(design, str(design_path))
+    if found:
+        return study, problems + [f"{where}: the design cannot be read: {line}" for line in found], b""
     if "extends" in design:
         problems.append(
             f"{where}: the design {design_path} itself extends {design['extends']!r}; "
@@ -400,7 +479,7 @@ def _describe(hint) -> str:
         return "a list of values (text, numbers, true/false)"
     if hint in (dict, collections.abc.Mapping):
         return "a mapping"
-    names = {str: "text", float: "a number", int: "a whole number", bool: "true or false"}
+    names = {str: "text", float: "a number", int: "a whole number", bool: "true or false", typing.Any: "any value"}
     return names.get(hint, getattr(hint, "__name__", str(hint)))
 
 

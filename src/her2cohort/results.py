@@ -27,25 +27,11 @@ from typing import Any, Mapping
 import pandas as pd
 
 from her2cohort.errors import did_you_mean, nearest
+from her2cohort.values import canonical  # noqa: F401 (the one comparison rule; the renderers import it from here)
 
 
 class SelectionError(ValueError):
     """A selection that does not pick exactly one row or value (says what exists)."""
-
-
-def canonical(value: Any) -> str:
-    """The form two cells are compared in: numbers as floats, booleans lower-case, text stripped."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, bool):
-        return str(value).lower()
-    text = str(value).strip()
-    if text.lower() in ("true", "false"):
-        return text.lower()
-    try:
-        return repr(float(text))
-    except ValueError:
-        return text
 
 
 def read_result(path: str | Path) -> pd.DataFrame:

@@ -261,6 +261,10 @@ STUDY_KEYS_NOT_IN_PARAMS = (
     "published",
     "replication",
     "extends",  # resolved when the study loads: the rules see the design's keys
+    # merged into every table and figure when the study loads (her2cohort.declarations):
+    # the tables and figures rules see them there
+    "labels",
+    "level_labels",
 )
 
 

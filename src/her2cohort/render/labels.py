@@ -81,6 +81,8 @@ def _label_mappings(node: Any, path: str = "", under_label_key: bool = False) ->
         if under_label_key:
             yield path, node
         for key, value in node.items():
+            if key == "inherited_labels" and not path:
+                continue  # the record of the study-level labels (her2cohort.declarations), not labels
             inside = under_label_key or key in LABEL_KEYS
             yield from _label_mappings(value, f"{path}.{key}" if path else str(key), inside)
     elif isinstance(node, list):
@@ -96,12 +98,15 @@ def unknown_label_keys(spec: Mapping, lookups: dict[int, dict[str, str]]) -> lis
     from her2cohort.errors import did_you_mean
 
     problems = []
+    # labels the study declares once for every table and figure (her2cohort.declarations.inherit_labels)
+    # need not match something printed in each: only the spec's own keys are judged
+    inherited = {path: {canonical(k) for k in keys} for path, keys in (spec.get("inherited_labels") or {}).items()}
     for path, mapping in _label_mappings(spec):
         asked = lookups.get(id(mapping))
         if not asked:
             continue
         for key in mapping:
-            if canonical(key) not in asked:
+            if canonical(key) not in asked and canonical(key) not in inherited.get(path, ()):
                 problems.append(f"{path}: {str(key)!r} matches nothing printed here: {did_you_mean(key, asked.values(), 'printed here')}")
     return problems
 

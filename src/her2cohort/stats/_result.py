@@ -55,6 +55,14 @@ def result_frame(rows: Iterable[dict[str, Any]]) -> pd.DataFrame:
     return frame[RESULT_COLUMNS + extra].reset_index(drop=True)
 
 
+def term_name(variable: str, level, reference) -> str:
+    """The name of a treatment contrast, the same in every model of the library
+    (Cox, logistic, Firth): ``"tgrade:II vs I"``, ``"h_score_le_170:True vs False"``.
+    R's ``glm`` and ``logistf`` paste the level to the variable (``tgradeII``,
+    ``h_score_le_170TRUE``); the tests map R's names to these."""
+    return f"{variable}:{level} vs {reference}"
+
+
 def complete_cases(data: pd.DataFrame, columns: list[str], what: str) -> tuple[pd.DataFrame, int]:
     """The rows of ``data`` complete in ``columns`` (R's ``na.omit``) and how many were dropped.
 

@@ -726,7 +726,9 @@ def association_test(
     conf_level: float = 0.95,
     max_paths: int = MAX_PATHS,
 ) -> pd.DataFrame:
-    """Test of association between two categorical variables under a named ``policy``.
+    """Test of association between two categorical variables under a named ``policy``
+    (R ``chisq.test`` with or without Yates' correction, or ``fisher.test`` with its
+    conditional maximum-likelihood odds ratio and CI).
 
     Takes a count table (DataFrame/array/:class:`CrossTab`), or a data frame
     with ``row`` and ``column`` (tabulated by :func:`crosstab`; records with a

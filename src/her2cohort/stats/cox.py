@@ -71,7 +71,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from her2cohort.stats._result import StatisticsError, result_frame
+from her2cohort.stats._result import StatisticsError, result_frame, term_name
 from her2cohort.stats._ties import aeq_surv, aeq_surv_counting
 
 __all__ = [
@@ -237,7 +237,7 @@ def model_matrix(
             cols = []
             for level in others:
                 cols.append(len(columns))
-                columns.append(f"{name}:{level} vs {reference}")
+                columns.append(term_name(name, level, reference))
                 blocks.append((values == level).astype(float))
             if not others:  # one observed level: a constant, reported NA (R's model.matrix stops)
                 cols.append(len(columns))

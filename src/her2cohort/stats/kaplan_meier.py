@@ -465,7 +465,9 @@ def median_survival(
     convention: str = "r_log",
     conf_level: float = 0.95,
 ) -> pd.DataFrame:
-    """Kaplan–Meier median survival with its confidence interval, one row per group.
+    """Kaplan–Meier median survival with its confidence interval, one row per group,
+    as R ``print(survfit(...))`` prints it (``summary(fit)$table``; ``conf.type``
+    log, log-log or plain) or as SPSS does (median ± 1.96 SE), by ``convention``.
 
     Conventions
     -----------
@@ -546,7 +548,10 @@ def median_follow_up(
     conf_type: str = "log",
     conf_level: float = 0.95,
 ) -> pd.DataFrame:
-    """Median follow-up time, one row per group, by one of three named definitions.
+    """Median follow-up time, one row per group, by one of three named definitions:
+    the reverse Kaplan-Meier (R ``survfit(Surv(time, 1 - event) ~ 1)``), the
+    median observed time of all patients (``median(time)``) or of the censored
+    ones (``median(time[event == 0])``), each with the range of all times.
 
     Papers print "median follow-up" under several definitions that give very
     different numbers on the same patients; the caller names the one it means.

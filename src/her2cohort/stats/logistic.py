@@ -22,13 +22,17 @@ quasi-complete separation, or flag large but finite estimates). Under separation
 the ML odds ratios are returned as NA with a note naming the offending terms, or
 the Firth estimates when ``on_separation="firth"``.
 
-Design matrix. An intercept is always included. Numeric (and boolean, coded
-0/1) covariates enter as they are. Other covariates are categorical with
+Design matrix. An intercept is always included. Numeric covariates enter as
+they are. Other covariates (text, categorical, boolean) are categorical with
 treatment contrasts against a reference level: ``reference_levels[column]`` if
 given, else the first category of a pandas Categorical, else the first sorted
-value (R's ``factor()`` default, up to locale collation). Terms are named as R
-names them: ``"(Intercept)"``, ``"age"``, ``"genderFemale"``. Rows with a missing
-outcome or covariate are dropped (R's ``na.omit``) and counted in ``note``.
+value (R's ``factor()`` default, up to locale collation; False before True).
+Terms are named as every model of the library names them (:func:`term_name`,
+as :mod:`her2cohort.stats.cox`): ``"(Intercept)"``, ``"age"``, ``"gender:Female
+vs Male"``, ``"h_score_le_170:True vs False"`` (R: ``genderFemale``,
+``h_score_le_170TRUE``; a boolean coded 0/1 gives the same coefficient). Rows
+with a missing outcome or covariate are dropped (R's ``na.omit``) and counted in
+``note``.
 
 Scale. ``estimate``, ``conf_low`` and ``conf_high`` are odds ratios;
 ``log_odds`` is the coefficient and ``std_error`` its standard error (log scale).
@@ -46,7 +50,7 @@ from scipy.optimize import brentq
 from scipy.special import expit
 from scipy.stats import chi2, norm
 
-from her2cohort.stats._result import StatisticsError, result_frame
+from her2cohort.stats._result import StatisticsError, result_frame, term_name
 
 _MAX_ITER = 100
 _STEP_TOL = 1e-10
@@ -101,7 +105,7 @@ def _design(data, outcome, covariates, event_level, reference_levels) -> _Design
     columns, terms, notes = [np.ones(len(frame))], ["(Intercept)"], []
     for name in covariates:
         values = frame[name]
-        if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
             if name in reference_levels:
                 raise StatisticsError(
                     f"{name!r} is numeric: a reference level does not apply"
@@ -121,10 +125,15 @@ def _design(data, outcome, covariates, event_level, reference_levels) -> _Design
             raise StatisticsError(
                 f"reference level {reference!r} does not occur in {name!r} (levels: {levels})"
             )
+        if len(levels) == 1:  # no contrast to estimate (R's model.matrix stops: contrasts need 2 levels)
+            raise StatisticsError(
+                f"{name!r} has one level in the data ({reference!r}): a covariate is constant, "
+                "no contrast can be estimated (R: contrasts can be applied only to factors with 2 or more levels)"
+            )
         for level in levels:
             if level != reference:
                 columns.append((values == level).to_numpy(dtype=float))
-                terms.append(f"{name}{level}")
+                terms.append(term_name(name, level, reference))
     X = np.column_stack(columns)
     rank = np.linalg.matrix_rank(X)
     if rank < X.shape[1]:

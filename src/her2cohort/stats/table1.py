@@ -145,7 +145,10 @@ def baseline_table(
     group_levels: Sequence | None = None,
     policy: str = "fisher_if_expected_lt5",
 ) -> pd.DataFrame:
-    """Table 1 of ``variables`` overall and by ``group``; see the module docstring.
+    """Table 1 of ``variables`` overall and by ``group``: n (%), median (IQR,
+    range; R ``quantile(type = 7)``), mean (SD), and the test of ``policy`` per
+    variable (R ``chisq.test`` / ``fisher.test``; ``wilcox.test`` /
+    ``kruskal.test`` for a continuous variable); see the module docstring.
 
     Returns a tidy frame: ``row_type == "summary"`` rows (variable, level,
     group, n, denominator, percent, n_missing; median, q1, q3, minimum,

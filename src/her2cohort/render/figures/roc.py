@@ -27,19 +27,19 @@ def roc_figure(curves: Sequence[Mapping], *, width: float = TWO_COLUMNS):
     texts; ``title``)."""
     with plt.rc_context(STYLE):
         figure, axes = plt.subplots(1, len(curves), figsize=(width, width / len(curves) + 0.2), squeeze=False)
-        for index, (axis, spec) in enumerate(zip(axes[0], curves)):
-            curve = spec["curve"].sort_values(["specificity", "sensitivity"], ascending=[False, True])
+        for index, (axis, panel) in enumerate(zip(axes[0], curves)):
+            curve = panel["curve"].sort_values(["specificity", "sensitivity"], ascending=[False, True])
             colour = PALETTE[index % len(PALETTE)]
             axis.plot(1 - curve["specificity"], curve["sensitivity"], color=colour, drawstyle="default")
             axis.plot([0, 1], [0, 1], color="grey", linewidth=0.6, linestyle="--")
-            cutoff = spec.get("cutoff")
+            cutoff = panel.get("cutoff")
             if cutoff is not None:
                 x, y = 1 - float(cutoff["specificity"]), float(cutoff["sensitivity"])
                 axis.plot([x], [y], marker="o", color="black", markersize=4)
                 # below the point, where the area under the curve is empty; the rule on its own line
                 # keeps the label narrow enough not to run past the axis or across the curve
                 right = x > 0.6
-                axis.annotate(spec.get("cutoff_label", "").replace(": ", "\n", 1), (x, y), xytext=(-6 if right else 6, -8), textcoords="offset points",
+                axis.annotate(panel.get("cutoff_label", "").replace(": ", "\n", 1), (x, y), xytext=(-6 if right else 6, -8), textcoords="offset points",
                               fontsize=6.5, va="top", ha="right" if right else "left", bbox={"boxstyle": "square,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
             axis.set_xlim(-0.01, 1.01)
             axis.set_ylim(-0.01, 1.01)
@@ -47,9 +47,9 @@ def roc_figure(curves: Sequence[Mapping], *, width: float = TWO_COLUMNS):
             axis.set_xlabel("1 - specificity")
             if index == 0:
                 axis.set_ylabel("Sensitivity")
-            axis.set_title(spec.get("title", ""), loc="left")
-            if spec.get("auc"):
-                axis.text(0.97, 0.05, spec["auc"], transform=axis.transAxes, ha="right", va="bottom", fontsize=7)
+            axis.set_title(panel.get("title", ""), loc="left")
+            if panel.get("auc"):
+                axis.text(0.97, 0.05, panel["auc"], transform=axis.transAxes, ha="right", va="bottom", fontsize=7)
         figure.tight_layout()
     return figure
 

@@ -82,6 +82,7 @@ def hazard_ratios(results: Results, spec: Mapping, printed: Printed) -> tuple[pd
 
     for item in spec["covariates"]:
         variable, sources = item["variable"], item["models"]
+        item = {**item, "label": item.get("label", variable)}  # the study's label of the variable, else its name
         missing = [e for e in endpoints if e not in sources]
         if missing:
             raise ValueError(f"covariate {item['label']!r}: no model for endpoint(s) {missing}")
