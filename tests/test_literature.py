@@ -20,7 +20,7 @@ from conftest import ROOT
 from her2cohort.analyses import analysis_problems, run_analysis
 from her2cohort.literature import literature_table, load_literature, load_meta, result_studies
 from her2cohort.numbers import Printed, reprint
-from her2cohort.render.figures import FIGURES
+from her2cohort.render.figures import CROSS_STUDY_FIGURES
 from her2cohort.render.figures.draw import drawn_texts
 from her2cohort.render.figures.sources import Sources
 from her2cohort.results import Results
@@ -167,7 +167,7 @@ def test_the_forest_plot_prints_only_recorded_numbers():
     sources = Sources(results=Results.from_tables(tables, where=str(META_FILE)))
     for spec in meta["figures"]:
         printed = Printed()
-        figure, drawn = FIGURES["meta_forest"](sources, spec, printed)
+        figure, drawn = CROSS_STUDY_FIGURES["meta_forest"](sources, spec, printed)
         numbers = printed.frame()
         assert all(reprint(r.kind, r.values, r.options) == r.text for r in numbers.itertuples())
         texts = " ".join(drawn_texts(figure)["text"])
@@ -183,4 +183,4 @@ def test_the_forest_plot_prints_only_recorded_numbers():
 
         plt.close(figure)
     with pytest.raises(ValueError, match="not a meta_analysis result"):
-        FIGURES["meta_forest"](Sources(results=Results.from_tables({"x": pd.DataFrame({"term": ["a"]})})), {"from": "x"}, Printed())
+        CROSS_STUDY_FIGURES["meta_forest"](Sources(results=Results.from_tables({"x": pd.DataFrame({"term": ["a"]})})), {"from": "x"}, Printed())

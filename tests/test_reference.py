@@ -95,9 +95,12 @@ def example_run(tmp_path_factory):
     tables = {name: read_table(folder / f"{name}.csv") for name in ("analysis_set", "treatment_lines", "flow", "classification")}
     stats = folder / "stats"
     stats.mkdir()
+    results = {}  # as scripts/analyses.py: a data: results analysis reads the earlier ones
     for index, analysis in enumerate(study["analyses"]):
         for variant in (None, *analysis.get("variants", {})):
-            result = run_analysis(tables["analysis_set"], analysis, study.get("derive"), variant, tables["treatment_lines"], str(EXAMPLE_STUDY), f"analyses[{index}]")
+            result = run_analysis(tables["analysis_set"], analysis, study.get("derive"), variant, tables["treatment_lines"], str(EXAMPLE_STUDY), f"analyses[{index}]", results)
+            if variant is None:
+                results[analysis["id"]] = result
             write_table(result, stats / (analysis["id"] + (f"--{variant}" if variant else "") + ".csv"))
     return study, folder, tables
 

@@ -207,6 +207,20 @@ PARAMETER_NOTES = {
     "gray_test.time": "the time column (to the event of any cause or to censoring)",
     "fine_gray.time": "the time column (to the event of any cause or to censoring)",
     "gray_test.strata": "a column of strata (cmprsk cuminc strata): the test is summed over them",
+    "scores": "the score of each level, in order (coin's default: 1, 2, ...); the test is on their change",
+    "n_boot": "the number of bootstrap resamples",
+    "best_policy": "a resample with tied best Youden cutoffs: omitted (pROC best.policy omit), one taken at random, or an error",
+    "stratified": "resample within the events and the non-events separately, keeping their numbers (pROC's default)",
+    "interval": "the percentile limits: pROC's (ci.coords, quantile type 7 over the replicates) or boot's (boot.ci perc, its order statistics)",
+    "p_adjust.p_value": "the column of the p-values",
+    "p_adjust.label": "the column(s) naming each test in the result",
+    "p_adjust.n": "the size of the family, when it holds tests not in the table (default: the non-missing p-values)",
+    "meta_analysis.events": "the column of the number of events in each study",
+    "meta_analysis.n": "the column of the number of patients in each study",
+    "meta_analysis.study": "the column naming each study (default: the row number)",
+    "meta_analysis.test": "z: the normal test and CI; knha: Hartung-Knapp(-Sidik-Jonkman) t with k - 1 df",
+    "add": "the continuity correction added to the events and non-events (metafor escalc add)",
+    "to": "which studies get the correction (metafor escalc to): only those with 0 events or 0 non-events, all, all if any has, none",
 }
 
 #: The type of a parameter where its annotation says it badly, for the reference.
@@ -266,7 +280,7 @@ def params_schema(kind: str) -> dict:
         note = PARAMETER_NOTES.get(f"{kind}.{parameter.name}", PARAMETER_NOTES.get(parameter.name))
         if note:
             entry["description"] = note
-        if parameter.name in COLUMN_PARAMETERS:
+        if parameter.name in COLUMN_PARAMETERS and f"{kind}.{parameter.name}" not in NOT_COLUMNS:
             entry["x-names-columns"] = True
         properties[parameter.name] = entry
     return {"title": kind, "description": summary(function), "type": "object", "properties": properties,
@@ -436,6 +450,10 @@ COLUMN_PARAMETERS = (
     "follow_up", "carry", "reference_levels", "start", "change_time", "status",
     "events", "n", "study", "label", "p_value",
 )
+
+
+#: Parameters of one type that share a name in COLUMN_PARAMETERS but take a value, not a column.
+NOT_COLUMNS = {"p_adjust.n"}
 
 
 def _named_columns(name: str, value) -> list[str]:

@@ -36,10 +36,13 @@ FIGURES = {
     "forest": forest,
     "grouped_bar": grouped_bar,
     "km": km,
-    "meta_forest": meta_forest,
     "paired": paired,
     "roc": roc,
     "swimmer": swimmer,
     "transitions": transitions,
     "waterfall": waterfall,
 }
+
+#: Figures of results pooled across studies (config/meta/*.yaml, her2cohort.literature),
+#: not declarable in a study file.
+CROSS_STUDY_FIGURES = {"meta_forest": meta_forest}

@@ -26,7 +26,7 @@ import pandas as pd
 from her2cohort.errors import StudyConfigError
 from her2cohort.io import write_table
 from her2cohort.numbers import Printed
-from her2cohort.render.figures import FIGURES
+from her2cohort.render.figures import CROSS_STUDY_FIGURES, FIGURES
 from her2cohort.render.figures.sources import Sources
 from her2cohort.render.labels import label_lookups, unknown_label_keys
 from her2cohort.render.style import save_figure
@@ -145,7 +145,7 @@ def draw_figures(sources: Sources, specs: list[Mapping], out, where: str) -> lis
         printed = Printed()
         try:
             with label_lookups() as lookups:
-                figure, drawn = FIGURES[spec["type"]](sources, spec, printed)
+                figure, drawn = {**FIGURES, **CROSS_STUDY_FIGURES}[spec["type"]](sources, spec, printed)
             problems = unknown_label_keys(spec, lookups)  # a label of a level the figure does not draw
             if problems:
                 plt.close(figure)
