@@ -42,7 +42,7 @@ def tests(results: Results, spec: Mapping, printed: Printed) -> tuple[pd.DataFra
             "Comparison": item["label"],
             "Test": str(record["method"]),
             "Statistic": _statistic(record, printed, f"row {len(rows) + 1}, Statistic"),
-            "p": printed("p_value", float(record["p_value"]), decimals=int(spec.get("p_decimals", 3)), **at("p")),
+            "p": printed("p_value", float(record["p_value"]), decimals=int(spec.get("p_decimals", printed.style.p_decimals)), **at("p")),
             "n": DASH if is_missing(n) else printed("count", n, **at("n")),
             "Convention": "" if is_missing(record.get("convention")) else str(record["convention"]),
         })
@@ -51,4 +51,6 @@ def tests(results: Results, spec: Mapping, printed: Printed) -> tuple[pd.DataFra
             "statistic": record.get("statistic"), "df": record.get("df"), "p_value": record["p_value"], "n": n,
             "convention": record.get("convention"), "note": record.get("note"),
         })
-    return pd.DataFrame(rows), pd.DataFrame(tidy)
+    display = pd.DataFrame(rows)
+    display.attrs = {"label_columns": 2}
+    return display, pd.DataFrame(tidy)
