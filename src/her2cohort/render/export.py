@@ -37,7 +37,10 @@ from her2cohort.numbers import JournalStyle
 from her2cohort.render.tables.journal import JournalTable, Note, split_title, superscript
 
 #: What a document needs to typeset the .tex tables (pdflatex).
-LATEX_PREAMBLE = "\\usepackage[T1]{fontenc}\n\\usepackage{booktabs}\n\\usepackage{caption}\n"
+LATEX_PREAMBLE = "\\usepackage[T1]{fontenc}\n\\usepackage{booktabs}\n\\usepackage{caption}\n\\usepackage{array}\n\\usepackage{tabularx}\n\\usepackage{graphicx}\n"
+
+#: A table whose columns' longest lines exceed this many characters is scaled to the text width.
+WIDE_CHARACTERS = 110
 
 
 def as_journal(table: JournalTable | pd.DataFrame, caption: str | None = None, footnotes: Sequence[str] | None = None, style: JournalStyle | None = None) -> JournalTable:
@@ -136,15 +139,18 @@ def latex_escape(text: str) -> str:
 
 
 def _tex_cell(text: str, mark: str = "") -> str:
-    return latex_escape(text) + (rf"\textsuperscript{{{mark}}}" if mark else "")
+    r"""A cell: escaped, leading spaces (an indented level) as \quad, its marker as a superscript."""
+    indent = len(text) - len(text.lstrip(" "))
+    return (r"\quad " if indent else "") + latex_escape(text.lstrip(" ") if indent else text) + (rf"\textsuperscript{{{mark}}}" if mark else "")
 
 
 def to_latex(table: JournalTable | pd.DataFrame, caption: str = "", label: str = "") -> str:
     """A booktabs ``table`` float (no pandas Styler: no templates, stable bytes); see the module docstring."""
     table = as_journal(table, caption or None)
     width = len(table.headings)
-    columns = "l" * table.label_columns + "c" * (width - table.label_columns)
-    lines = [r"% her2cohort table: needs \usepackage{booktabs} and \usepackage{caption} (her2cohort.render.export.LATEX_PREAMBLE)", r"\begin{table}[htbp]", r"\centering"]
+    # the first column takes the width left (wrapping its labels): the table is as wide as the text
+    columns = r">{\raggedright\arraybackslash}X" + "l" * (table.label_columns - 1) + "c" * (width - table.label_columns)
+    lines = [r"% her2cohort table: needs \usepackage{booktabs,caption,array,tabularx,graphicx} (her2cohort.render.export.LATEX_PREAMBLE)", r"\begin{table}[htbp]", r"\centering"]
     lines.append(r"\captionsetup{labelsep=period,justification=raggedright,singlelinecheck=false}")
     if table.label:
         number = table.label.split("Table", 1)[1].strip()
@@ -154,7 +160,13 @@ def to_latex(table: JournalTable | pd.DataFrame, caption: str = "", label: str =
         lines.append(rf"\caption*{{{latex_escape(table.title)}}}")
     if label:
         lines.append(rf"\label{{{label}}}")
-    lines += [r"\small", rf"\begin{{tabular}}{{{columns}}}", r"\toprule"]
+    # a table wider than the text (by its longest lines, in characters of \small) is scaled to it
+    wide = sum(max(len(t) for t in [*table.headings[c].split("\n"), *map(str, table.display.iloc[:, c])]) + 3 for c in range(width)) > WIDE_CHARACTERS
+    if wide:
+        columns = "l" * table.label_columns + "c" * (width - table.label_columns)
+        lines += [r"\small", r"\resizebox{\linewidth}{!}{%", rf"\begin{{tabular}}{{{columns}}}", r"\toprule"]
+    else:
+        lines += [r"\small", rf"\begin{{tabularx}}{{\linewidth}}{{{columns}}}", r"\toprule"]
     if table.spanners:
         cells, rules, column = [], [], 0
         for text, first, last in sorted(table.spanners, key=lambda s: s[1]):
@@ -174,8 +186,11 @@ def to_latex(table: JournalTable | pd.DataFrame, caption: str = "", label: str =
         lines.append(" & ".join(cells) + r" \\")
     lines.append(r"\midrule")
     for r in range(len(table.display)):
-        lines.append(" & ".join(_tex_cell(str(table.display.iat[r, c]), table.marks.get((r, c), "")) for c in range(width)) + r" \\")
-    lines += [r"\bottomrule", r"\end{tabular}"]
+        cells = [_tex_cell(str(table.display.iat[r, c]), table.marks.get((r, c), "")) for c in range(width)]
+        if table.is_section(r):
+            cells[0] = rf"\textbf{{{cells[0]}}}"
+        lines.append(" & ".join(cells) + r" \\")
+    lines += [r"\bottomrule", r"\end{tabular}}" if wide else r"\end{tabularx}"]
     notes = _note_lines(table)
     if notes:
         lines.append(r"\par\smallskip\begin{minipage}{\linewidth}\footnotesize")
@@ -218,6 +233,20 @@ def _border(cell, **edges) -> None:
         element.set(qn("w:color"), "000000")
 
 
+def _cell_margins(grid, mm: float) -> None:
+    """Left and right margins of every cell of a table (Word's default is 1.9 mm)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    margins = OxmlElement("w:tblCellMar")
+    for edge in ("left", "right"):
+        element = OxmlElement(f"w:{edge}")
+        element.set(qn("w:w"), str(round(mm * 56.6929)))  # twentieths of a point
+        element.set(qn("w:type"), "dxa")
+        margins.append(element)
+    grid._tbl.tblPr.append(margins)
+
+
 def _repeat_header(row) -> None:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
@@ -243,10 +272,12 @@ def _write(paragraph, text: str, mark: str = "", size: float = 9, bold: bool = F
         paragraph.alignment = align
     run = paragraph.add_run(text)
     run.font.size = Pt(size)
+    run.font.name = FONT
     run.bold = bold
     if mark:
         sup = paragraph.add_run(mark)
         sup.font.size = Pt(size)
+        sup.font.name = FONT
         sup.font.superscript = True
 
 
@@ -260,15 +291,31 @@ def page_setup(document, style: JournalStyle) -> None:
         section.left_margin = section.right_margin = section.top_margin = section.bottom_margin = Mm(MARGIN_MM)
 
 
+#: Width of a character of 9 pt Times in mm (digits are 0.5 em), and a cell's side margins (1 mm each).
+CHARACTER_MM, PADDING_MM = 1.6, 2.4
+#: The font of Word tables (LibreOffice substitutes the metric-compatible Liberation Serif).
+FONT = "Times New Roman"
+
+
 def _widths(table: JournalTable, total_mm: float) -> list[float]:
-    """Column widths in mm, by the longest line of each column (labels a little wider), summing to ``total_mm``."""
-    lengths = []
-    for c in range(len(table.headings)):
-        texts = [*table.headings[c].split("\n"), *(str(v) for v in table.display.iloc[:, c])]
-        longest = max((len(t) for t in texts), default=1)
-        lengths.append(min(max(longest, 4), 40 if c < table.label_columns else 22))
-    scale = total_mm / sum(lengths)
-    return [length * scale for length in lengths]
+    """Column widths in mm summing to ``total_mm``: each number column as wide as its
+    longest line (numbers never wrap), the label columns share the rest by their
+    longest lines (at least 20 mm each); scaled down together when that is too wide."""
+    def longest(c: int) -> int:  # a body cell's line, or a heading's longest word (headings may wrap)
+        texts = [*(w for h in table.headings[c].split("\n") for w in h.split()), *(str(v) for v in table.display.iloc[:, c])]
+        return max((len(t) for t in texts), default=1) + 1
+
+    numbers = [longest(c) * CHARACTER_MM + PADDING_MM for c in range(table.label_columns, len(table.headings))]
+    labels = [longest(c) for c in range(table.label_columns)]
+    room = total_mm - sum(numbers)
+    wanted = [n * CHARACTER_MM + PADDING_MM for n in labels]
+    if room >= sum(wanted):  # everything fits on one line: the labels take their own width, the numbers the rest
+        spare = (total_mm - sum(wanted) - sum(numbers)) / len(table.headings)
+        return [w + spare for w in wanted + numbers]
+    if room >= 20 * len(labels):
+        return [room * n / sum(labels) for n in labels] + numbers
+    widths = [20.0] * len(labels) + numbers
+    return [w * total_mm / sum(widths) for w in widths]
 
 
 def add_docx_table(document, table: JournalTable | pd.DataFrame, caption: str | None = None, footnotes: Sequence[str] | None = None, style: JournalStyle | None = None):
@@ -294,6 +341,7 @@ def add_docx_table(document, table: JournalTable | pd.DataFrame, caption: str | 
     grid = document.add_table(rows=header_rows + len(table.display), cols=width)
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
     grid.autofit = False
+    _cell_margins(grid, PADDING_MM / 2)
     section = document.sections[-1]
     usable = (section.page_width - section.left_margin - section.right_margin) / Mm(1) if section.page_width else 160
     for column, mm in zip(grid.columns, _widths(table, usable)):
@@ -322,7 +370,7 @@ def add_docx_table(document, table: JournalTable | pd.DataFrame, caption: str | 
     for r in range(len(table.display)):
         cells = grid.rows[header_rows + r].cells
         for c in range(width):
-            _write(cells[c].paragraphs[0], str(table.display.iat[r, c]), table.marks.get((r, c), ""), align=align(c))
+            _write(cells[c].paragraphs[0], str(table.display.iat[r, c]), table.marks.get((r, c), ""), align=align(c), bold=c == 0 and table.is_section(r))
     # three rules: above the headings, under them, under the body
     for c in range(width):
         _border(grid.rows[0].cells[c], top=12)
@@ -338,6 +386,7 @@ def add_docx_table(document, table: JournalTable | pd.DataFrame, caption: str | 
             run = paragraph.add_run(mark)
             run.font.superscript = True
             run.font.size = Pt(8)
+            run.font.name = FONT
         _write(paragraph, text, size=8)
     return grid
 

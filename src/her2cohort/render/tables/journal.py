@@ -120,6 +120,11 @@ class JournalTable:
         """"Table 1. Title" as declared (label and text)."""
         return f"{self.label}. {self.title}" if self.label else self.title
 
+    def is_section(self, row: int) -> bool:
+        """A section heading: a row with text in its first cell only (printed bold)."""
+        cells = [str(v).strip() for v in self.display.iloc[row]]
+        return len(cells) > 1 and bool(cells[0]) and not any(cells[1:])
+
     def plain_cell(self, row: int, column: int) -> str:
         """A body cell with its marker as a Unicode superscript (Markdown, text)."""
         return str(self.display.iat[row, column]) + superscript(self.marks.get((row, column), ""))
@@ -183,12 +188,12 @@ def compose(results, spec: Mapping, style: JournalStyle | None = None, printed: 
             table.marks = {(r, c - (c > test_at)): m for (r, c), m in table.marks.items()}
             table.heading_marks = {c - (c > test_at): m for c, m in table.heading_marks.items()}
             table.spanners = [(t, a - (a > test_at), b - (b > test_at)) for t, a, b in table.spanners]
-    # declared footnotes: plain text, or {text, on} attached to a printed label
+    # declared footnotes: plain text, or {text, after} attached to a printed label
     plain_notes = []
     for note in spec.get("footnotes", []):
         if isinstance(note, Mapping):
             letter = letter_for(str(note["text"]))
-            _attach(table, str(note["on"]), letter)
+            _attach(table, str(note["after"]), letter)
         else:
             plain_notes.append(Note(str(note)))
     abbreviations = abbreviation_note(table, spec.get("abbreviations", {}))
@@ -210,7 +215,7 @@ def _attach(table: JournalTable, text: str, letter: str) -> None:
     printed = sorted({str(v) for v in table.display.to_numpy().ravel() if str(v).strip()} | {h.split("\n")[0] for h in table.headings})
     from her2cohort.errors import did_you_mean
 
-    raise ValueError(f"footnotes: 'on: {text}' is no label the table prints: {did_you_mean(text, printed, 'its labels')}")
+    raise ValueError(f"footnotes: 'after: {text}' is no label the table prints: {did_you_mean(text, printed, 'its labels')}")
 
 
 def abbreviation_note(table: JournalTable, declared: Mapping[str, Any]) -> str:
