@@ -34,34 +34,13 @@ from typing import Sequence
 import pandas as pd
 
 from her2cohort.numbers import JournalStyle
-from her2cohort.render.tables.journal import JournalTable, Note, split_title, superscript
+from her2cohort.render.tables.journal import JournalTable, as_journal, note_lines, superscript
 
 #: What a document needs to typeset the .tex tables (pdflatex).
 LATEX_PREAMBLE = "\\usepackage[T1]{fontenc}\n\\usepackage{booktabs}\n\\usepackage{caption}\n\\usepackage{array}\n\\usepackage{tabularx}\n\\usepackage{graphicx}\n"
 
 #: A table whose columns' longest lines exceed this many characters is scaled to the text width.
 WIDE_CHARACTERS = 110
-
-
-def as_journal(table: JournalTable | pd.DataFrame, caption: str | None = None, footnotes: Sequence[str] | None = None, style: JournalStyle | None = None) -> JournalTable:
-    """A JournalTable from a display DataFrame (columns as headings), or the given one;
-    ``caption`` ("Table 1. Title") and ``footnotes`` (unmarked) replace its own when given."""
-    if isinstance(table, pd.DataFrame):
-        table = JournalTable(id="table", display=table.reset_index(drop=True), headings=[str(c) for c in table.columns])
-    else:
-        table = JournalTable(**{k: getattr(table, k) for k in table.__dataclass_fields__})
-    if caption is not None:
-        table.label, table.title = split_title(caption)
-    if footnotes is not None:
-        table.notes = [n if isinstance(n, Note) else Note(str(n)) for n in footnotes]
-    if style is not None:
-        table.style = style
-    return table
-
-
-def _note_lines(table: JournalTable) -> list[tuple[str, str]]:
-    """(marker, text) of everything printed under a table: the legend first, then its notes."""
-    return ([("", table.legend)] if table.legend else []) + [(n.marker, n.text) for n in table.notes]
 
 
 # --------------------------------------------------------------------------- Markdown
@@ -85,7 +64,7 @@ def markdown_table(table: JournalTable | pd.DataFrame, caption: str | None = Non
     """A table as a Markdown block: "**Table 1.** Title", the pipe table, then the legend and footnotes."""
     table = as_journal(table, caption, footnotes)
     head = f"**{table.label}.** {table.title}" if table.label else f"**{table.title}**" if table.title else ""
-    notes = "".join(f"\n{superscript(m) + ' ' if m else ''}{text}\n" for m, text in _note_lines(table))
+    notes = "".join(f"\n{superscript(m) + ' ' if m else ''}{text}\n" for m, text in note_lines(table))
     return (f"{head}\n\n" if head else "") + to_markdown(table) + notes
 
 
@@ -100,7 +79,7 @@ def notes_markdown(table: JournalTable) -> str:
     """The sidecar of the tidy CSV ({id}.notes.md): caption, headings, legend and footnotes."""
     lines = [f"**{table.caption}**", ""] if table.caption else []
     lines += ["Columns: " + "; ".join(table.plain_heading(c) for c in range(len(table.headings))), ""]
-    lines += [f"{superscript(m) + ' ' if m else ''}{text}\n" for m, text in _note_lines(table)]
+    lines += [f"{superscript(m) + ' ' if m else ''}{text}\n" for m, text in note_lines(table)]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -191,7 +170,7 @@ def to_latex(table: JournalTable | pd.DataFrame, caption: str = "", label: str =
             cells[0] = rf"\textbf{{{cells[0]}}}"
         lines.append(" & ".join(cells) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}}" if wide else r"\end{tabularx}"]
-    notes = _note_lines(table)
+    notes = note_lines(table)
     if notes:
         lines.append(r"\par\smallskip\begin{minipage}{\linewidth}\footnotesize")
         lines += [(rf"\textsuperscript{{{m}}}" if m else "") + latex_escape(text) + r"\par" for m, text in notes]
@@ -380,7 +359,7 @@ def add_docx_table(document, table: JournalTable | pd.DataFrame, caption: str | 
         _repeat_header(row)
     for row in grid.rows:
         _no_split(row)
-    for mark, text in _note_lines(table):
+    for mark, text in note_lines(table):
         paragraph = document.add_paragraph()
         if mark:
             run = paragraph.add_run(mark)

@@ -31,7 +31,7 @@ def table_html(table, title: str = "", footnotes: Sequence[str] = ()) -> str:
     the legend and footnotes under it. ``table``: a
     :class:`her2cohort.render.tables.journal.JournalTable` or a display DataFrame
     (``title`` and ``footnotes`` then given here)."""
-    from her2cohort.render.export import _note_lines, as_journal
+    from her2cohort.render.tables.journal import as_journal, note_lines
 
     table = as_journal(table, title or None, list(footnotes) or None)
 
@@ -58,7 +58,7 @@ def table_html(table, title: str = "", footnotes: Sequence[str] = ()) -> str:
         for r in range(len(table.display))
     )
     caption = f"<caption><b>{html.escape(table.label)}.</b> {html.escape(table.title)}</caption>" if table.label else (f"<caption><b>{html.escape(table.title)}</b></caption>" if table.title else "")
-    notes = "".join(f'<p class="note">{sup(m)}{" " if m else ""}{html.escape(text)}</p>\n' for m, text in _note_lines(table))
+    notes = "".join(f'<p class="note">{sup(m)}{" " if m else ""}{html.escape(text)}</p>\n' for m, text in note_lines(table))
     return page(f"<table>{caption}<thead>{''.join(rows)}</thead>\n<tbody>\n{body}</tbody></table>\n{notes}", table.caption or "table")
 
 

@@ -25,8 +25,10 @@ import pandas as pd
 from her2cohort.errors import did_you_mean
 from her2cohort.numbers import DASH, Printed
 from her2cohort.render.labels import label, short_test, statistic_text
-from her2cohort.render.tables.journal import CONTINUOUS_LABELS
 from her2cohort.results import Results
+
+#: What a baseline row's cells hold, by the continuous style (``options.continuous``).
+CONTINUOUS_LABELS = {"median_range": "median (range)", "median_iqr": "median (IQR)", "mean_sd": "mean (SD)"}
 
 CELL_COLUMNS = ("n", "denominator", "percent", "n_missing", "median", "q1", "q3", "minimum", "maximum", "mean", "sd")
 

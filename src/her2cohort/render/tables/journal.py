@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
@@ -59,10 +59,6 @@ STATISTICAL_ABBREVIATIONS = {
     "IQR": "interquartile range",
     "SD": "standard deviation",
 }
-
-#: What a baseline row's cells hold, by the continuous style (``options.continuous``).
-CONTINUOUS_LABELS = {"median_range": "median (range)", "median_iqr": "median (IQR)", "mean_sd": "mean (SD)"}
-
 
 def test_name(short: str) -> str:
     """The test named in words for a footnote ("Fisher's exact test") from the Test column's short name."""
@@ -227,3 +223,24 @@ def abbreviation_note(table: JournalTable, declared: Mapping[str, Any]) -> str:
     if not entries:
         return ""
     return "; ".join(f"{k}, {v}" for k, v in sorted(entries.items(), key=lambda kv: kv[0].casefold())) + "."
+
+
+def as_journal(table: JournalTable | pd.DataFrame, caption: str | None = None, footnotes: Sequence[str] | None = None, style: JournalStyle | None = None) -> JournalTable:
+    """A JournalTable from a display DataFrame (columns as headings), or the given one;
+    ``caption`` ("Table 1. Title") and ``footnotes`` (unmarked) replace its own when given."""
+    if isinstance(table, pd.DataFrame):
+        table = JournalTable(id="table", display=table.reset_index(drop=True), headings=[str(c) for c in table.columns])
+    else:
+        table = JournalTable(**{k: getattr(table, k) for k in table.__dataclass_fields__})
+    if caption is not None:
+        table.label, table.title = split_title(caption)
+    if footnotes is not None:
+        table.notes = [n if isinstance(n, Note) else Note(str(n)) for n in footnotes]
+    if style is not None:
+        table.style = style
+    return table
+
+
+def note_lines(table: JournalTable) -> list[tuple[str, str]]:
+    """(marker, text) of everything printed under a table: the legend first, then its notes."""
+    return ([("", table.legend)] if table.legend else []) + [(n.marker, n.text) for n in table.notes]
