@@ -32,7 +32,7 @@ from her2cohort.render.export import (
     write_table_files,
 )
 from her2cohort.render.html import table_html
-from her2cohort.render.tables.journal import compose, split_title
+from her2cohort.render.tables.journal import compose, split_title, typographic
 from her2cohort.results import Results
 from her2cohort.stats.table1 import baseline_table
 
@@ -234,6 +234,14 @@ def test_the_style_reaches_every_format(results, tmp_path):
     assert all(" to " in c for c in table.display["Total"][:1])
 
 
+def test_words_print_symbols_not_ascii():
+    assert typographic("Age >= 67, CEA <= 5.0, +/- 2") == "Age \u2265 67, CEA \u2264 5.0, \u00b1 2"
+    spec = {"id": "t", "layout": "listing", "title": "Table 2. Levels >= 1+", "from": "x", "columns": [{"column": "level", "heading": "Level (>= 1+)"}]}
+    table, _, _ = compose(Results.from_tables({"x": pd.DataFrame({"level": ["<= 60", "> 60"]})}), spec)
+    assert list(table.display["Level (>= 1+)"]) == ["\u2264 60", "> 60"] and table.headings == ["Level (\u2265 1+)"]
+    assert table.title == "Levels \u2265 1+"
+
+
 def test_latex_spells_every_symbol_in_ascii():
     assert latex_escape("\u03c7\u00b2 (Yates) \u2265 5") == r"$\chi^2$ (Yates) $\geq$ 5"
     with pytest.raises(ValueError, match="U\\+2603"):
@@ -276,7 +284,7 @@ def test_every_table_file_carries_its_caption_and_footnotes(pipeline_run, study)
 
     folder = pipeline_run / "results" / study / "tables"
     for spec in STUDIES[study]["tables"]:
-        label, title = split_title(spec["title"])
+        label, title = split_title(typographic(spec["title"]))
         texts = {
             "md": (folder / f"{spec['id']}.md").read_text(),
             "html": html.unescape((folder / f"{spec['id']}.html").read_text()),
@@ -288,8 +296,9 @@ def test_every_table_file_carries_its_caption_and_footnotes(pipeline_run, study)
         latex = (folder / f"{spec['id']}.tex").read_text()
         assert latex.isascii() and "Table " + label.split("Table ")[-1] + "." not in latex if label else latex.isascii()
         for note in spec.get("footnotes", []):
-            text = note["text"] if isinstance(note, dict) else note
+            text = typographic(note["text"] if isinstance(note, dict) else note)
             assert all(text in t for t in texts.values()), (spec["id"], text)
+        assert not re.search(r"[<>]=", texts["md"]), (spec["id"], "ASCII >= or <= in a table: print the symbol")
         page = texts["md"]
         assert "67.0 (35.0" not in page  # ages in whole years
         if re.search(r"\| (0\.\d{3}|< 0\.001)\S* \|", page) and spec["layout"] in ("baseline", "baseline_row_percent", "estimates", "hazard_ratios"):

@@ -17,7 +17,8 @@ writers of :mod:`her2cohort.render.export` print around its cells:
 - declared footnotes, each either unmarked or attached to a printed label
   (``{text, on}``: the marker follows that label);
 - an abbreviation footnote: the table's ``abbreviations`` and the statistical
-  abbreviations the table prints (CI, HR, OR, NR, IQR, SD), alphabetically.
+  abbreviations the table prints (CI, HR, OR, NR, IQR, SD), alphabetically;
+- one style for symbols in its words: ``>=`` prints ≥, ``<=`` ≤, ``+/-`` ±.
 
 Manuscript words only: the report's ``caption`` and an ``audit_note`` (R
 functions, quantile types) are never printed in a table file.
@@ -59,6 +60,17 @@ STATISTICAL_ABBREVIATIONS = {
     "IQR": "interquartile range",
     "SD": "standard deviation",
 }
+
+#: ASCII spellings of symbols and the symbol a journal prints (labels, headings, notes; never numbers).
+SYMBOLS = ((re.compile(r">="), "\u2265"), (re.compile(r"<="), "\u2264"), (re.compile(r"\+/-"), "\u00b1"))
+
+
+def typographic(text: str) -> str:
+    """Words as a journal prints them: ``>=`` as ≥, ``<=`` as ≤, ``+/-`` as ± ("≥ 67", not ">= 67")."""
+    for pattern, symbol in SYMBOLS:
+        text = pattern.sub(symbol, text)
+    return text
+
 
 def test_name(short: str) -> str:
     """The test named in words for a footnote ("Fisher's exact test") from the Test column's short name."""
@@ -155,8 +167,13 @@ def compose(results, spec: Mapping, style: JournalStyle | None = None, printed: 
     label, title = split_title(spec.get("title", spec["id"]))
     table = JournalTable(id=spec["id"], display=display, headings=headings, label=label, title=title, legend=str(spec.get("legend", "") or ""), style=style)
     table.label_columns = int(attrs.get("label_columns", 1))
+    # one style for symbols in the words of the table (labels, headings, title); numbers are printed by numbers.py
+    for c in range(table.label_columns):
+        table.display.iloc[:, c] = [typographic(str(v)) for v in table.display.iloc[:, c]]
+    table.headings = [typographic(h) for h in table.headings]
+    table.title, table.legend = typographic(table.title), typographic(table.legend)
     for text, first, last in attrs.get("spanners", []):
-        table.spanners.append((text, columns.index(first), columns.index(last)))
+        table.spanners.append((typographic(text), columns.index(first), columns.index(last)))
     if "group_heading" in spec and group_n:
         positions = [columns.index(c) for c in group_n]
         table.spanners.append((spec["group_heading"], min(positions), max(positions)))
@@ -188,10 +205,10 @@ def compose(results, spec: Mapping, style: JournalStyle | None = None, printed: 
     plain_notes = []
     for note in spec.get("footnotes", []):
         if isinstance(note, Mapping):
-            letter = letter_for(str(note["text"]))
-            _attach(table, str(note["after"]), letter)
+            letter = letter_for(typographic(str(note["text"])))
+            _attach(table, typographic(str(note["after"])), letter)
         else:
-            plain_notes.append(Note(str(note)))
+            plain_notes.append(Note(typographic(str(note))))
     abbreviations = abbreviation_note(table, spec.get("abbreviations", {}))
     table.notes = notes + ([Note(abbreviations)] if abbreviations else []) + plain_notes
     return table, tidy, printed
