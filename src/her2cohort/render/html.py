@@ -17,7 +17,7 @@ STYLE = (
     "body{font-family:DejaVu Sans,Arial,sans-serif;font-size:13px;margin:1.5em;color:#222}"
     "table{border-collapse:collapse;margin:0.8em 0}th,td{border-bottom:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}"
     "th{border-bottom:2px solid #444}caption{text-align:left;padding-bottom:4px}p.note{font-size:12px;color:#444}"
-    ".num{text-align:center}tr.section td{font-weight:bold}th.span{text-align:center;border-bottom:1px solid #444}"
+    ".num{text-align:center}tr.section td{font-weight:bold}th.blank{border-bottom:none}th.span{text-align:center;border-bottom:1px solid #444}"
 )
 
 
@@ -45,21 +45,27 @@ def table_html(table, title: str = "", footnotes: Sequence[str] = ()) -> str:
     if table.spanners:
         cells, column = [], 0
         for text, first, last in sorted(table.spanners, key=lambda s: s[1]):
-            cells += ["<th></th>"] * (first - column)
+            cells += ['<th class="blank"></th>'] * (first - column)
             cells.append(f'<th colspan="{last - first + 1}" class="span">{html.escape(text)}</th>')
             column = last + 1
-        cells += ["<th></th>"] * (len(table.headings) - column)
+        cells += ['<th class="blank"></th>'] * (len(table.headings) - column)
         rows.append("<tr>" + "".join(cells) + "</tr>")
     rows.append("<tr>" + "".join(f"<th{align(c)}>{'<br>'.join(html.escape(x) for x in h.split(chr(10)))}{sup(table.heading_marks.get(c, ''))}</th>" for c, h in enumerate(table.headings)) + "</tr>")
     body = "".join(
         ("<tr class=\"section\">" if table.is_section(r) else "<tr>")
-        + "".join(f"<td{align(c)}>{html.escape(str(table.display.iat[r, c]))}{sup(table.marks.get((r, c), ''))}</td>" for c in range(len(table.headings)))
+        + "".join(f"<td{align(c)}>{_indented(str(table.display.iat[r, c]))}{sup(table.marks.get((r, c), ''))}</td>" for c in range(len(table.headings)))
         + "</tr>\n"
         for r in range(len(table.display))
     )
     caption = f"<caption><b>{html.escape(table.label)}.</b> {html.escape(table.title)}</caption>" if table.label else (f"<caption><b>{html.escape(table.title)}</b></caption>" if table.title else "")
     notes = "".join(f'<p class="note">{sup(m)}{" " if m else ""}{html.escape(text)}</p>\n' for m, text in note_lines(table))
     return page(f"<table>{caption}<thead>{''.join(rows)}</thead>\n<tbody>\n{body}</tbody></table>\n{notes}", table.caption or "table")
+
+
+def _indented(text: str) -> str:
+    """A cell escaped, its leading spaces (an indented level) kept as em spaces."""
+    indent = len(text) - len(text.lstrip(" "))
+    return "&emsp;" * ((indent + 1) // 2) + html.escape(text[indent:])
 
 
 def _cells(line: str) -> list[str]:
