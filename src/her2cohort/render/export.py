@@ -9,7 +9,9 @@ DataFrame (its columns as headings, no notes).
   n = 53"; a merged heading before each of its columns), markers as Unicode
   superscripts, the legend and footnotes under it.
 - LaTeX: a ``table`` float for pdflatex with booktabs rules, ``\\cmidrule``
-  under merged headings, the caption numbered as declared ("Table 3." prints
+  under merged headings, set at its natural width, its label columns
+  wrapped, or scaled to the text width when its numbers alone are too wide,
+  the caption numbered as declared ("Table 3." prints
   "Table 3." and not "Table 1: Table 3."; an unnumbered title is
   ``\\caption*``), every character ASCII (χ² as ``$\\chi^2$``); it needs the
   packages of :data:`LATEX_PREAMBLE`.
@@ -39,8 +41,8 @@ from her2cohort.render.tables.journal import JournalTable, as_journal, note_line
 #: What a document needs to typeset the .tex tables (pdflatex).
 LATEX_PREAMBLE = "\\usepackage[T1]{fontenc}\n\\usepackage{booktabs}\n\\usepackage{caption}\n\\usepackage{array}\n\\usepackage{tabularx}\n\\usepackage{graphicx}\n"
 
-#: A table whose columns' longest lines exceed this many characters is scaled to the text width.
-WIDE_CHARACTERS = 110
+#: Characters of \small text on a line of an A4 article (345 pt): the width :func:`to_latex` fits a table to.
+TEXT_CHARACTERS = 80
 
 
 # --------------------------------------------------------------------------- Markdown
@@ -123,12 +125,22 @@ def _tex_cell(text: str, mark: str = "") -> str:
     return (r"\quad " if indent else "") + latex_escape(text.lstrip(" ") if indent else text) + (rf"\textsuperscript{{{mark}}}" if mark else "")
 
 
+def _wrap_heading(table: JournalTable, column: int) -> str:
+    """A number column's heading in lines no longer than its cells (at least 12 characters):
+    LaTeX does not wrap a centred column, so "Persistence of HER2 positivity" takes three lines."""
+    if column < table.label_columns:
+        return table.headings[column]
+    import textwrap
+
+    cells = max((len(str(v)) for v in table.display.iloc[:, column]), default=0)
+    lines = table.headings[column].split("\n")
+    return "\n".join(part for line in lines for part in (textwrap.wrap(line, max(cells, 12), break_long_words=False) or [""]))
+
+
 def to_latex(table: JournalTable | pd.DataFrame, caption: str = "", label: str = "") -> str:
     """A booktabs ``table`` float (no pandas Styler: no templates, stable bytes); see the module docstring."""
     table = as_journal(table, caption or None)
     width = len(table.headings)
-    # the first column takes the width left (wrapping its labels): the table is as wide as the text
-    columns = r">{\raggedright\arraybackslash}X" + "l" * (table.label_columns - 1) + "c" * (width - table.label_columns)
     lines = [r"% her2cohort table: needs \usepackage{booktabs,caption,array,tabularx,graphicx} (her2cohort.render.export.LATEX_PREAMBLE)", r"\begin{table}[htbp]", r"\centering"]
     lines.append(r"\captionsetup{labelsep=period,justification=raggedright,singlelinecheck=false}")
     if table.label:
@@ -139,13 +151,23 @@ def to_latex(table: JournalTable | pd.DataFrame, caption: str = "", label: str =
         lines.append(rf"\caption*{{{latex_escape(table.title)}}}")
     if label:
         lines.append(rf"\label{{{label}}}")
-    # a table wider than the text (by its longest lines, in characters of \small) is scaled to it
-    wide = sum(max(len(t) for t in [*table.headings[c].split("\n"), *map(str, table.display.iloc[:, c])]) + 3 for c in range(width)) > WIDE_CHARACTERS
-    if wide:
-        columns = "l" * table.label_columns + "c" * (width - table.label_columns)
+    # by the columns' longest lines, in characters of \small: a table that fits is set at its
+    # natural width; one whose numbers fit but whose labels do not wraps its label columns
+    # (tabularx X); a table whose numbers alone are too wide is scaled to the text width
+    table.headings = [_wrap_heading(table, c) for c in range(width)]
+    lengths = [max(len(t) for t in [*table.headings[c].split("\n"), *map(str, table.display.iloc[:, c])]) + 3 for c in range(width)]
+    kinds = ["l"] * table.label_columns + ["c"] * (width - table.label_columns)
+    numbers = sum(lengths[table.label_columns :])
+    layout = "natural" if sum(lengths) <= TEXT_CHARACTERS else "wrap" if numbers <= TEXT_CHARACTERS - 18 * table.label_columns else "scaled"
+    if layout == "wrap":  # the label columns share the width the numbers leave, wrapping their lines
+        kinds[: table.label_columns] = [r">{\raggedright\arraybackslash}X"] * table.label_columns
+    columns = "".join(kinds)
+    if layout == "scaled":
         lines += [r"\small", r"\resizebox{\linewidth}{!}{%", rf"\begin{{tabular}}{{{columns}}}", r"\toprule"]
-    else:
+    elif layout == "wrap":
         lines += [r"\small", rf"\begin{{tabularx}}{{\linewidth}}{{{columns}}}", r"\toprule"]
+    else:
+        lines += [r"\small", rf"\begin{{tabular}}{{{columns}}}", r"\toprule"]
     if table.spanners:
         cells, rules, column = [], [], 0
         for text, first, last in sorted(table.spanners, key=lambda s: s[1]):
@@ -169,7 +191,7 @@ def to_latex(table: JournalTable | pd.DataFrame, caption: str = "", label: str =
         if table.is_section(r):
             cells[0] = rf"\textbf{{{cells[0]}}}"
         lines.append(" & ".join(cells) + r" \\")
-    lines += [r"\bottomrule", r"\end{tabular}}" if wide else r"\end{tabularx}"]
+    lines += [r"\bottomrule", {"scaled": r"\end{tabular}}", "wrap": r"\end{tabularx}", "natural": r"\end{tabular}"}[layout]]
     notes = note_lines(table)
     if notes:
         lines.append(r"\par\smallskip\begin{minipage}{\linewidth}\footnotesize")
