@@ -6,7 +6,8 @@ footnotes), Markdown, LaTeX, Word and HTML (for the report), each with its
 caption, group sizes, test markers and footnotes, in the study's journal style
 (:func:`her2cohort.render.tables.journal.compose`), and ``{id}_numbers.csv``:
 every number it prints, the value it was printed from and the format
-(:class:`her2cohort.numbers.Printed`).
+(:class:`her2cohort.numbers.Printed`); and all tables together in
+``all_tables.docx`` and ``all_tables.tex`` (a standalone LaTeX document).
 """
 
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 from her2cohort.errors import StudyConfigError
 from her2cohort.io import user_errors
 from her2cohort.numbers import JournalStyle
-from her2cohort.render.export import write_table_files
+from her2cohort.render.export import write_all_tables, write_table_files
 from her2cohort.render.tables.journal import compose
 from her2cohort.results import Results
 
@@ -31,12 +32,15 @@ with user_errors(smk.log[0]):
     except (TypeError, ValueError) as err:
         raise StudyConfigError(f"{where}: {err}") from None
 
-    lines = []
+    lines, tables = [], []
     for spec in study.get("tables", []):
         try:
             table, tidy, printed = compose(results, spec, style)
         except (KeyError, ValueError) as err:
             raise StudyConfigError(f"{where}: table {spec['id']!r}: {err}") from None
         write_table_files(table, tidy, printed, out)
+        tables.append(table)
         lines.append(f"{spec['id']}: {spec['layout']}, {len(table.display)} rows, {len(printed.records)} numbers")
+    if tables:  # all tables in one Word file and one LaTeX document, as a submission asks
+        write_all_tables(tables, out, style)
     Path(smk.log[0]).write_text("\n".join(lines) + "\n", encoding="utf-8")

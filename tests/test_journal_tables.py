@@ -273,8 +273,12 @@ def test_pdflatex_compiles_the_tables(composed, tmp_path):
 def test_pdflatex_compiles_every_generated_table(pipeline_run, study, tmp_path):
     folder = pipeline_run / "results" / study / "tables"
     fragments = [(folder / f"{t['id']}.tex").read_text() for t in STUDIES[study]["tables"]]
+    assert (folder / "all_tables.tex").read_text() == latex_document(fragments)
     run = _compile(tmp_path, fragments)
     assert run.returncode == 0, run.stdout[-3000:]
+    from docx import Document
+
+    assert len(Document(str(folder / "all_tables.docx")).tables) == len(fragments)
 
 
 @pytest.mark.parametrize("study", [s for s in STUDIES if STUDIES[s].get("tables")])

@@ -451,3 +451,18 @@ def write_table_files(table: JournalTable, tidy: pd.DataFrame, printed, folder: 
     to_docx(table, stem.with_suffix(".docx"))
     written.append(stem.with_suffix(".docx"))
     return written
+
+
+def write_all_tables(tables: Sequence[JournalTable], folder: str | Path, style: JournalStyle | None = None) -> list[Path]:
+    """The study's tables together, in declared order, as journals ask for them in a file of
+    their own: ``all_tables.docx`` (one table after another, :func:`add_docx_table`) and
+    ``all_tables.tex``, a standalone document pdflatex compiles (:func:`latex_document`)."""
+    folder = Path(folder)
+    document = new_document(style or (tables[0].style if tables else JournalStyle()))
+    for index, table in enumerate(tables):
+        if index:
+            document.add_paragraph()
+        add_docx_table(document, table)
+    save_docx(document, folder / "all_tables.docx")
+    (folder / "all_tables.tex").write_text(latex_document([to_latex(t, label=f"tab:{t.id}") for t in tables]), encoding="utf-8")
+    return [folder / "all_tables.docx", folder / "all_tables.tex"]
