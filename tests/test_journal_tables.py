@@ -328,3 +328,12 @@ def test_median_not_reached_is_explained(results):
     table, _, _ = compose(Results.from_tables({"m": medians}), spec)
     assert any("NR, not reached" in n.text for n in table.notes)
     assert "CI, confidence interval" in notes_markdown(table)
+
+
+def test_declared_keys_statistic_label_group_heading_and_test_column(results):
+    spec = {**SPEC, "statistic_label": "none", "group_heading": "HER2 heterogeneity", "test_column": True, "footnotes": []}
+    table, _, _ = compose(results, spec)
+    assert "Sex" in list(table.display["Characteristic"]) and "Test" in table.display.columns
+    columns = list(table.display.columns)
+    assert table.spanners == [("HER2 heterogeneity", columns.index("Hetero-HER2"), columns.index("Homo-HER2"))]  # the groups, not Total
+    assert r"\multicolumn{2}{c}{HER2 heterogeneity}" in to_latex(table)

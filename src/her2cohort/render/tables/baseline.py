@@ -141,5 +141,9 @@ def baseline_from(tidy: pd.DataFrame, spec: Mapping, printed: Printed, counts_on
             rows.append(row)
     display = pd.DataFrame(rows).fillna("")
     sizes = group_sizes(tidy) if sizes is None else sizes
-    display.attrs = {"group_n": {label(group_labels, g): sizes[str(g)] for g in groups if str(g) in sizes}, "label_columns": 2}
+    display.attrs = {
+        "group_n": {label(group_labels, g): sizes[str(g)] for g in groups if str(g) in sizes},
+        "group_columns": [label(group_labels, g) for g in groups if str(g) != "Total"],  # under ``group_heading``
+        "label_columns": 2,
+    }
     return display, pd.DataFrame(tidy_rows)

@@ -174,8 +174,8 @@ def compose(results, spec: Mapping, style: JournalStyle | None = None, printed: 
     table.title, table.legend = typographic(table.title), typographic(table.legend)
     for text, first, last in attrs.get("spanners", []):
         table.spanners.append((typographic(text), columns.index(first), columns.index(last)))
-    if "group_heading" in spec and group_n:
-        positions = [columns.index(c) for c in group_n]
+    if "group_heading" in spec and attrs.get("group_columns"):
+        positions = [columns.index(c) for c in attrs["group_columns"]]
         table.spanners.append((spec["group_heading"], min(positions), max(positions)))
     notes: list[Note] = []
     letters: dict[str, str] = {}
