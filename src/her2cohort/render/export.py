@@ -269,6 +269,7 @@ def _write(paragraph, text: str, mark: str = "", size: float = 9, bold: bool = F
 
     paragraph.paragraph_format.space_before = Pt(1)
     paragraph.paragraph_format.space_after = Pt(1)
+    _mark_size(paragraph, size)
     if align is not None:
         paragraph.alignment = align
     run = paragraph.add_run(text)
@@ -280,6 +281,24 @@ def _write(paragraph, text: str, mark: str = "", size: float = 9, bold: bool = F
         sup.font.size = Pt(size)
         sup.font.name = FONT
         sup.font.superscript = True
+
+
+def _mark_size(paragraph, size: float) -> None:
+    """The paragraph mark at ``size`` points: an empty cell is as tall as a filled one
+    (the mark takes the document's default size, 11 pt, otherwise)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    properties = paragraph._p.get_or_add_pPr()
+    marks = properties.find(qn("w:rPr"))
+    if marks is None:
+        marks = OxmlElement("w:rPr")
+        properties.append(marks)
+    for tag in ("w:sz", "w:szCs"):
+        if marks.find(qn(tag)) is None:
+            element = OxmlElement(tag)
+            element.set(qn("w:val"), str(int(size * 2)))
+            marks.append(element)
 
 
 def page_setup(document, style: JournalStyle) -> None:
