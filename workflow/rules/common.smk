@@ -233,7 +233,7 @@ RULE_STUDY_KEYS = {
     ),
     "classify": ("study", "her2_guideline", "comparison", "line_columns"),
     "analyses": ("study", "analyses", "derive"),
-    "tables": ("study", "tables"),
+    "tables": ("study", "tables", "journal_style"),
     "figures": ("study", "figures"),
     # the analyses' variants; the guideline's cutoffs
     "replication": ("study", "her2_guideline", "analyses"),

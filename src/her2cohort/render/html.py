@@ -16,7 +16,8 @@ import pandas as pd
 STYLE = (
     "body{font-family:DejaVu Sans,Arial,sans-serif;font-size:13px;margin:1.5em;color:#222}"
     "table{border-collapse:collapse;margin:0.8em 0}th,td{border-bottom:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}"
-    "th{border-bottom:2px solid #444}caption{text-align:left;font-weight:bold;padding-bottom:4px}p.note{font-size:12px;color:#444}"
+    "th{border-bottom:2px solid #444}caption{text-align:left;padding-bottom:4px}p.note{font-size:12px;color:#444}"
+    ".num{text-align:center}tr.section td{font-weight:bold}th.blank{border-bottom:none}th.span{text-align:center;border-bottom:1px solid #444}"
 )
 
 
@@ -24,13 +25,47 @@ def page(body: str, title: str) -> str:
     return f"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title><style>{STYLE}</style></head>\n<body>\n{body}\n</body></html>\n"
 
 
-def table_html(table: pd.DataFrame, title: str = "", footnotes: Sequence[str] = ()) -> str:
-    """A display table as an HTML page (title as caption, footnotes under it)."""
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in table.columns)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row) + "</tr>\n" for row in table.itertuples(index=False))
-    caption = f"<caption>{html.escape(title)}</caption>" if title else ""
-    notes = "".join(f"<p class=\"note\">{html.escape(n)}</p>\n" for n in footnotes)
-    return page(f"<table>{caption}<thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody></table>\n{notes}", title or "table")
+def table_html(table, title: str = "", footnotes: Sequence[str] = ()) -> str:
+    """A table as an HTML page: the caption ("<b>Table 1.</b> Title"), merged headings
+    (colspan), headings with their group n on a second line, markers as ``<sup>``,
+    the legend and footnotes under it. ``table``: a
+    :class:`her2cohort.render.tables.journal.JournalTable` or a display DataFrame
+    (``title`` and ``footnotes`` then given here)."""
+    from her2cohort.render.tables.journal import as_journal, note_lines
+
+    table = as_journal(table, title or None, list(footnotes) or None)
+
+    def sup(mark: str) -> str:
+        return f"<sup>{html.escape(mark)}</sup>" if mark else ""
+
+    def align(c: int) -> str:
+        return "" if c < table.label_columns else ' class="num"'
+
+    rows = []
+    if table.spanners:
+        cells, column = [], 0
+        for text, first, last in sorted(table.spanners, key=lambda s: s[1]):
+            cells += ['<th class="blank"></th>'] * (first - column)
+            cells.append(f'<th colspan="{last - first + 1}" class="span">{html.escape(text)}</th>')
+            column = last + 1
+        cells += ['<th class="blank"></th>'] * (len(table.headings) - column)
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    rows.append("<tr>" + "".join(f"<th{align(c)}>{'<br>'.join(html.escape(x) for x in h.split(chr(10)))}{sup(table.heading_marks.get(c, ''))}</th>" for c, h in enumerate(table.headings)) + "</tr>")
+    body = "".join(
+        ("<tr class=\"section\">" if table.is_section(r) else "<tr>")
+        + "".join(f"<td{align(c)}>{_indented(str(table.display.iat[r, c]))}{sup(table.marks.get((r, c), ''))}</td>" for c in range(len(table.headings)))
+        + "</tr>\n"
+        for r in range(len(table.display))
+    )
+    caption = f"<caption><b>{html.escape(table.label)}.</b> {html.escape(table.title)}</caption>" if table.label else (f"<caption><b>{html.escape(table.title)}</b></caption>" if table.title else "")
+    notes = "".join(f'<p class="note">{sup(m)}{" " if m else ""}{html.escape(text)}</p>\n' for m, text in note_lines(table))
+    return page(f"<table>{caption}<thead>{''.join(rows)}</thead>\n<tbody>\n{body}</tbody></table>\n{notes}", table.caption or "table")
+
+
+def _indented(text: str) -> str:
+    """A cell escaped, its leading spaces (an indented level) kept as em spaces."""
+    indent = len(text) - len(text.lstrip(" "))
+    return "&emsp;" * ((indent + 1) // 2) + html.escape(text[indent:])
 
 
 def _cells(line: str) -> list[str]:

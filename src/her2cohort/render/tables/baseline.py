@@ -6,7 +6,13 @@ median (IQR) or mean (SD)), a column per group (``Total`` first unless
 variable (on each level of a multi-valued variable). Labels come from the
 spec (``labels``, ``level_labels``, ``group_labels``); ``options`` sets the
 decimals (``decimals`` per variable, ``continuous_decimals``,
-``percent_decimals``, ``p_decimals``). The tidy table carries each cell's
+``percent_decimals``, ``p_decimals``; defaults from the journal style). A
+continuous variable of whole numbers (age in years) prints its median with
+at most one decimal and no trailing zero and its range as whole numbers
+("68 (35–86)", "62.5 (38–74)", as the papers print them). Each variable's
+name carries what its cells hold ("Age (years), median (range)", "Sex, n (%)";
+``statistic_label: none`` leaves it off); each group's size is recorded for
+its heading ("n = 34"). The tidy table carries each cell's
 numbers and, per test, its statistic and Fisher's conditional odds ratio.
 """
 
@@ -21,6 +27,9 @@ from her2cohort.numbers import DASH, Printed
 from her2cohort.render.labels import label, short_test, statistic_text
 from her2cohort.results import Results
 
+#: What a baseline row's cells hold, by the continuous style (``options.continuous``).
+CONTINUOUS_LABELS = {"median_range": "median (range)", "median_iqr": "median (IQR)", "mean_sd": "mean (SD)"}
+
 CELL_COLUMNS = ("n", "denominator", "percent", "n_missing", "median", "q1", "q3", "minimum", "maximum", "mean", "sd")
 
 
@@ -29,10 +38,38 @@ def baseline(results: Results, spec: Mapping, printed: Printed) -> tuple[pd.Data
     return baseline_from(results.table(spec["from"]), spec, printed)
 
 
-def baseline_from(tidy: pd.DataFrame, spec: Mapping, printed: Printed, counts_only: Any = None, computed: str = "") -> tuple[pd.DataFrame, pd.DataFrame]:
+def group_sizes(tidy: pd.DataFrame) -> dict[str, int]:
+    """The patients of each group of a ``baseline_table`` frame (its "n = 34" heading): the
+    largest count of any variable's block, known and missing values together (every
+    block counts all patients of the group; a missing-value level counts in the denominator)."""
+    summary = tidy[tidy["row_type"] == "summary"]
+    sizes: dict[str, int] = {}
+    for record in summary.to_dict("records"):
+        missing = 0 if pd.isna(record.get("n_missing")) else int(record["n_missing"])
+        if record["kind"] == "continuous":
+            size = int(record["n"]) + missing
+        elif record["kind"] == "multi":
+            size = int(record["denominator"])
+        else:
+            size = (0 if pd.isna(record.get("denominator")) else int(record["denominator"])) + missing
+        sizes[str(record["group"])] = max(sizes.get(str(record["group"]), 0), size)
+    return sizes
+
+
+def _whole_numbers(block: pd.DataFrame) -> bool:
+    """The variable's data are whole numbers (ages in years): every minimum and maximum is,
+    and every median is a whole or a half (a median of an even count)."""
+    values = block[["minimum", "maximum"]].dropna().to_numpy().ravel()
+    medians = block["median"].dropna().to_numpy()
+    return len(values) > 0 and all(float(v).is_integer() for v in values) and all(float(2 * m).is_integer() for m in medians)
+
+
+def baseline_from(tidy: pd.DataFrame, spec: Mapping, printed: Printed, counts_only: Any = None, computed: str = "", sizes: Mapping | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The layout of a ``baseline_table`` frame; ``counts_only``: a group whose categorical cells print n alone;
-    ``computed``: how the frame's cells were computed from the analysis, if they were (recorded with each number)."""
+    ``computed``: how the frame's cells were computed from the analysis, if they were (recorded with each number);
+    ``sizes``: the patients of each group (default :func:`group_sizes` of ``tidy``), printed under its heading."""
     options = spec.get("options", {})
+    statistic_label = spec.get("statistic_label", "none" if counts_only is not None else "row")
     labels, level_labels, group_labels = spec.get("labels"), spec.get("level_labels", {}), spec.get("group_labels")
     decimals_of = options.get("decimals", {})
     summary = tidy[tidy["row_type"] == "summary"]
@@ -49,6 +86,9 @@ def baseline_from(tidy: pd.DataFrame, spec: Mapping, printed: Printed, counts_on
         block = summary[summary["variable"] == variable]
         kind = block["kind"].iloc[0]
         name = label(labels, variable, block["label"].iloc[0])
+        if statistic_label == "row":  # what the cells hold, after the variable's name: "Age (years), median (range)"
+            name = f"{name}, {CONTINUOUS_LABELS[options.get('continuous', 'median_range')] if kind == 'continuous' else 'n (%)'}"
+        whole = kind == "continuous" and options.get("continuous", "median_range") == "median_range" and _whole_numbers(block)
         levels = [None] if kind == "continuous" else list(dict.fromkeys(block["level"]))
         test = tests[tests["variable"] == variable]
         for position, level in enumerate(levels):
@@ -71,18 +111,20 @@ def baseline_from(tidy: pd.DataFrame, spec: Mapping, printed: Printed, counts_on
                         row[heading] = f"{printed('number', cell['mean'], decimals=decimals + 1, **at)} ({printed('number', cell['sd'], decimals=decimals + 1, **at)})"
                     elif style == "median_iqr":
                         row[heading] = printed("median_range", cell["median"], cell["q1"], cell["q3"], decimals=decimals, **at)
+                    elif whole:  # as the papers print whole numbers: 68 (35–86), 62.5 (38–74)
+                        row[heading] = printed("median_range", cell["median"], cell["minimum"], cell["maximum"], decimals=max(decimals, 1), whole=True, **at)
                     else:
                         row[heading] = printed("median_range", cell["median"], cell["minimum"], cell["maximum"], decimals=decimals, **at)
                 elif counts_only is not None and group == counts_only:
                     row[heading] = printed("count", cell["n"], **at)
                 else:
-                    row[heading] = printed("n_percent", cell["n"], cell["percent"], decimals=int(options.get("percent_decimals", 1)), **at)
+                    row[heading] = printed("n_percent", cell["n"], cell["percent"], decimals=int(options.get("percent_decimals", printed.style.percent_decimals)), **at)
                 tidy_rows.append({"variable": variable, "characteristic": name, "level": level, "group": group, **{k: cell.get(k) for k in CELL_COLUMNS}})
             show_p = not level_test.empty and (position == 0 or kind == "multi")
             if show_p:
                 first = level_test.iloc[0]
                 where = f"row {len(rows) + 1}, p"
-                row["p"] = printed("p_value", first["p_value"], decimals=int(options.get("p_decimals", 3)), source=f"{spec['from']} / test of {variable}", where=where)
+                row["p"] = printed("p_value", first["p_value"], decimals=int(options.get("p_decimals", printed.style.p_decimals)), source=f"{spec['from']} / test of {variable}", where=where)
                 row["Test"] = short_test(first["method"])
                 fisher = "Fisher" in str(first["method"])
                 tidy_rows.append({
@@ -97,4 +139,11 @@ def baseline_from(tidy: pd.DataFrame, spec: Mapping, printed: Printed, counts_on
             elif not test.empty:
                 row["p"], row["Test"] = "", ""
             rows.append(row)
-    return pd.DataFrame(rows).fillna(""), pd.DataFrame(tidy_rows)
+    display = pd.DataFrame(rows).fillna("")
+    sizes = group_sizes(tidy) if sizes is None else sizes
+    display.attrs = {
+        "group_n": {label(group_labels, g): sizes[str(g)] for g in groups if str(g) in sizes},
+        "group_columns": [label(group_labels, g) for g in groups if str(g) != "Total"],  # under ``group_heading``
+        "label_columns": 2,
+    }
+    return display, pd.DataFrame(tidy_rows)

@@ -20,7 +20,7 @@ from typing import Mapping
 import pandas as pd
 
 from her2cohort.numbers import Printed
-from her2cohort.render.tables.baseline import baseline_from
+from her2cohort.render.tables.baseline import baseline_from, group_sizes
 from her2cohort.results import Results
 from her2cohort.stats._result import TOTAL
 
@@ -45,7 +45,8 @@ def row_percentages(tidy: pd.DataFrame) -> pd.DataFrame:
 
 def baseline_row_percent(results: Results, spec: Mapping, printed: Printed) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``baseline`` layout with row percentages in the group columns and counts in the total column."""
-    display, tidy = baseline_from(row_percentages(results.table(spec["from"])), spec, printed, counts_only=TOTAL, computed="row percentages")
+    table = results.table(spec["from"])
+    display, tidy = baseline_from(row_percentages(table), spec, printed, counts_only=TOTAL, computed="row percentages", sizes=group_sizes(table))
     if not tidy.empty:
         tidy["percent_of"] = ["row" if (g != "test" and not pd.isna(level) and str(level) != "") else "" for g, level in zip(tidy["group"], tidy["level"])]
     return display, tidy

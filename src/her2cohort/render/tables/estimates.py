@@ -32,7 +32,7 @@ def estimates(results: Results, spec: Mapping, printed: Printed) -> tuple[pd.Dat
             continue
         record = results.row(item["from"], item.get("row"))
         scale = float(item.get("scale", 1))
-        decimals = int(item.get("decimals", spec.get("decimals", 2)))
+        decimals = int(item.get("decimals", spec.get("decimals", printed.style.estimate_decimals)))
 
         def value(column: str) -> float:
             return float(record[column]) * scale if column in record and not is_missing(record[column]) else math.nan

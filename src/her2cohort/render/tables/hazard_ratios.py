@@ -62,8 +62,8 @@ def _count(results: Results, source: str | None, variable: str, level: Any) -> f
 def hazard_ratios(results: Results, spec: Mapping, printed: Printed) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Covariates by rows, HR (95% CI) and p per endpoint; see the module docstring."""
     endpoints = [e["label"] for e in spec["endpoints"]]
-    decimals = int(spec.get("decimals", 2))
-    p_decimals = int(spec.get("p_decimals", 3))
+    decimals = int(spec.get("decimals", printed.style.estimate_decimals))
+    p_decimals = int(spec.get("p_decimals", printed.style.p_decimals))
     display, tidy = [], []
 
     def blank(first: str, n: str = "") -> dict:
@@ -122,6 +122,13 @@ def hazard_ratios(results: Results, spec: Mapping, printed: Printed) -> tuple[pd
         display += [header, *level_rows]
     frame = pd.DataFrame(display).fillna("")
     frame = frame.replace({"nan": DASH})
+    # each endpoint's two columns under one merged heading; every p is the Wald test of a Cox coefficient
+    frame.attrs = {
+        "headings": {f"{e} {h}": h for e in endpoints for h in ("HR (95% CI)", "p")},
+        "spanners": [(e, f"{e} HR (95% CI)", f"{e} p") for e in endpoints],
+        "column_tests": {f"{e} p": "Cox" for e in endpoints},
+        "label_columns": 1,
+    }
     return frame, pd.DataFrame(tidy)
 
 

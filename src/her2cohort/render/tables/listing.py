@@ -46,8 +46,11 @@ def listing(results: Results, spec: Mapping, printed: Printed) -> tuple[pd.DataF
         ]
     )
     tidy = table[[c["column"] for c in columns]].reset_index(drop=True)
+    # the leading columns without decimals are labels (left aligned, wrapped when long)
+    leading = next((i for i, c in enumerate(columns) if "decimals" in c), len(columns))
     if spec.get("transpose"):
         values = display.T.reset_index()
         values.columns = ["Quantity"] + (["Value"] if len(display) == 1 else [f"Row {i + 1}" for i in range(len(display))])
-        display = values
+        display, leading = values, 1
+    display.attrs = {"label_columns": max(1, min(leading, len(display.columns) - 1))}
     return display, tidy

@@ -48,4 +48,6 @@ def shift(results: Results, spec: Mapping, printed: Printed) -> tuple[pd.DataFra
             for record in part.itertuples():
                 tidy.append({"block": block["label"], "analysis": block["from"], "before": record.before, "after": record.after, "n": record.n,
                              "before_total": record.before_total, "row_percent": record.row_percent, "before_percent_of_total": record.before_percent_of_total})
-    return pd.DataFrame(rows), pd.DataFrame(tidy)
+    display = pd.DataFrame(rows)
+    display.attrs = {"label_columns": 2}
+    return display, pd.DataFrame(tidy)

@@ -65,4 +65,11 @@ def shift_matrix(results: Results, spec: Mapping, printed: Printed) -> tuple[pd.
         rows.append(margin)
         tidy.append({"block": block["label"], "analysis": block["from"], "before": "discordant", "after": "", "n": changed_all,
                      "row_total": total, "row_percent": 100 * changed_all / total if total else None, "block_total": total})
-    return pd.DataFrame(rows).fillna(""), pd.DataFrame(tidy)
+    display = pd.DataFrame(rows).fillna("")
+    after_columns = [c for c in display.columns if str(c).startswith(f"{after_heading}: ")]
+    display.attrs = {
+        "headings": {c: c[len(after_heading) + 2 :] for c in after_columns},
+        "spanners": [(after_heading, after_columns[0], after_columns[-1])] if after_columns else [],
+        "label_columns": 2,
+    }
+    return display, pd.DataFrame(tidy)

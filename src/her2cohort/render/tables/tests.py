@@ -1,9 +1,10 @@
 """``tests``: one row per declared test, for paired tests whose result has no estimate to print.
 
 ``rows: [{label, from, row}]`` (``section`` rows allowed): the test actually
-used, its statistic (with df for chi-square), the p, the number of pairs or
-patients and the convention (the R function it matches): Wilcoxon signed-rank,
-Bowker, Stuart-Maxwell, McNemar.
+used, its statistic (with df for chi-square), the p and the number of pairs or
+patients: Wilcoxon signed-rank, Bowker, Stuart-Maxwell, McNemar. The
+convention (the R function it matches) is audit language: it is in the tidy
+CSV, not in the manuscript table.
 """
 
 from __future__ import annotations
@@ -29,11 +30,11 @@ def _statistic(record: pd.Series, printed: Printed, where: str) -> str:
 
 
 def tests(results: Results, spec: Mapping, printed: Printed) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One row per declared test: comparison, test, statistic, p, n, convention."""
+    """One row per declared test: comparison, test, statistic, p, n (the convention in the tidy table only)."""
     rows, tidy = [], []
     for item in spec["rows"]:
         if "section" in item:
-            rows.append({"Comparison": item["section"], "Test": "", "Statistic": "", "p": "", "n": "", "Convention": ""})
+            rows.append({"Comparison": item["section"], "Test": "", "Statistic": "", "p": "", "n": ""})
             continue
         record = results.row(item["from"], item.get("row"))
         n = record.get("n")
@@ -42,13 +43,14 @@ def tests(results: Results, spec: Mapping, printed: Printed) -> tuple[pd.DataFra
             "Comparison": item["label"],
             "Test": str(record["method"]),
             "Statistic": _statistic(record, printed, f"row {len(rows) + 1}, Statistic"),
-            "p": printed("p_value", float(record["p_value"]), decimals=int(spec.get("p_decimals", 3)), **at("p")),
+            "p": printed("p_value", float(record["p_value"]), decimals=int(spec.get("p_decimals", printed.style.p_decimals)), **at("p")),
             "n": DASH if is_missing(n) else printed("count", n, **at("n")),
-            "Convention": "" if is_missing(record.get("convention")) else str(record["convention"]),
         })
         tidy.append({
             "label": item["label"], "analysis": item["from"], "test": record["method"], "statistic_name": record.get("statistic_name"),
             "statistic": record.get("statistic"), "df": record.get("df"), "p_value": record["p_value"], "n": n,
             "convention": record.get("convention"), "note": record.get("note"),
         })
-    return pd.DataFrame(rows), pd.DataFrame(tidy)
+    display = pd.DataFrame(rows)
+    display.attrs = {"label_columns": 2}
+    return display, pd.DataFrame(tidy)
