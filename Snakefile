@@ -62,4 +62,5 @@ rule all:
         ],
         ["results/replication.md"] if REPLICATED else [],
         expand("results/{study}/validation.md", study=VALIDATED),
+        expand("results/{study}/manuscript.docx", study=STUDIES),
         "results/provenance.html",
