@@ -135,14 +135,14 @@ AUDIT = "4 Audit"
 
 def report_category(wildcards):
     """ "Paper: {study}" for a study with a paper to audit, "Validation cohort: {study}" for
-    one that applies a paper's design, else "Study without a paper: {study}" (the example).
+    one that applies a paper's design, else "Study without a paper · {study}" (the example).
     """
     study = STUDIES[wildcards.study]
     if study.get("replication"):
-        return f"Paper: {wildcards.study}"
+        return f"Paper · {wildcards.study}"
     if study.get("validation"):
-        return f"Validation cohort: {wildcards.study}"
-    return f"Study without a paper: {wildcards.study}"
+        return f"Validation cohort · {wildcards.study}"
+    return f"Study without a paper · {wildcards.study}"
 
 
 def legends_of(study):

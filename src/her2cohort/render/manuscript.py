@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import re
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -120,7 +121,7 @@ def manuscript_markdown(title: str, methods: str, items: Sequence[Item], tables:
 
 _PAGE_STYLE = STYLE + (
     "p.legend{max-width:60em;line-height:1.45}details{margin-top:1em;color:#444}summary{cursor:pointer;color:#2a5d8f}"
-    "pre{font-size:11px;background:#f6f6f6;padding:6px;overflow-x:auto}img{max-width:100%;height:auto;border:0}"
+    "pre{font-size:11px;background:#f6f6f6;padding:6px;overflow-x:auto}img{max-width:min(100%,900px);height:auto;border:0}"
 )
 
 
@@ -129,9 +130,11 @@ def _page(body: str, title: str) -> str:
 
 
 def _body(page_html: str) -> str:
-    """The content of a page's ``<body>`` (a table page the tables rule wrote)."""
+    """The content of a page's ``<body>`` (a table page the tables rule wrote), without its
+    ``<caption>``: the page prints the item's label and title above it."""
     start, end = page_html.find("<body>"), page_html.rfind("</body>")
-    return page_html[start + len("<body>") : end] if start >= 0 and end > start else page_html
+    body = page_html[start + len("<body>") : end] if start >= 0 and end > start else page_html
+    return re.sub(r"<caption>.*?</caption>", "", body, flags=re.DOTALL)
 
 
 def _folded(item: Item) -> str:
