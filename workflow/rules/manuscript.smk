@@ -88,7 +88,9 @@ rule manuscript:
         "../../environment.yml"
     params:
         study=study_config("manuscript"),
-        legends=lambda wildcards: compact(legends_of(STUDIES[wildcards.study])),
+        legends=lambda wildcards: compact(
+            {"pages": legends_of(STUDIES[wildcards.study])}
+        ),
         library=LIBRARY,
     script:
         "../../scripts/manuscript.py"
