@@ -384,6 +384,20 @@ def _level(ctx: Context, analyses: list[Mapping[str, Any]]) -> str:
     return f"{numbers.short(100 * level, 1)}%"
 
 
+#: How the words of a column name are printed (``ecog`` -> ECOG, ``h score`` -> H-score).
+_WORDS = [("h score", "H-score"), ("ihc", "IHC"), ("ish", "ISH"), ("ecog", "ECOG"), ("cea", "CEA"), ("ca19 9", "CA19-9"),
+          ("ki67", "Ki-67"), ("bcfi", "BCFI"), ("her2", "HER2"), ("ng ml", "ng/ml"), ("u ml", "U/ml"), ("pre treatment", "pre-treatment"),
+          ("post treatment", "post-treatment"), ("post progression", "post-progression")]
+
+
+def column_words(column: str) -> str:
+    """A column name in words: ``baseline_ish_ratio`` -> "baseline ISH ratio", ``cea_ng_ml`` -> "CEA ng/ml"."""
+    text = f" {column.replace('_', ' ')} "
+    for words, printed in _WORDS:
+        text = text.replace(f" {words} ", f" {printed} ")
+    return text.strip()
+
+
 def _labels(study: Mapping[str, Any]) -> dict[str, str]:
     """Column -> the label a table of the study prints for it."""
     found: dict[str, str] = {}
@@ -413,7 +427,7 @@ def cutoffs(study: Mapping[str, Any], analyses: list[Mapping[str, Any]]) -> list
         if numbers.short(float(value), 3) in own:
             text = own.replace(">=", "≥").replace("<=", "≤")
         else:
-            words = re.sub(r"\s*\([^)]*,[^)]*\)", "", labels.get(column, column.replace("_", " ")))
+            words = re.sub(r"\s*\([^)]*,[^)]*\)", "", labels.get(column, column_words(column)))
             text = f"{words[0].lower() + words[1:] if words[1:2].islower() else words} {_SIGNS[sign]} {numbers.short(float(value), 3)}"
         found.setdefault((column, float(value)), text)
     return list(found.values())
