@@ -58,10 +58,12 @@ cohorts: $(STAMP)
 	$(BIN)/python -m her2cohort.reconstruct --root .
 
 # Reference values from R (Debian: apt-get install r-base-core r-cran-survival
-# r-cran-proc r-cran-brglm2 r-cran-coin r-cran-cmprsk). The test suite reads the committed
-# outputs and never needs R.
-r-fixtures:
+# r-cran-proc r-cran-brglm2 r-cran-coin r-cran-cmprsk r-cran-boot r-cran-metafor). The test
+# suite reads the committed outputs and never needs R. The bootstrap resamples R is given
+# are numpy's, drawn first (tests/r/rigor_validation_inputs.py).
+r-fixtures: $(STAMP)
 	@command -v Rscript >/dev/null || { echo "Rscript not found: install R to regenerate fixtures"; exit 1; }
+	$(BIN)/python tests/r/rigor_validation_inputs.py
 	Rscript tests/r/export_datasets.R
 	for script in tests/r/*.R; do [ "$$script" = tests/r/export_datasets.R ] || Rscript "$$script" || exit 1; done
 

@@ -29,15 +29,20 @@ STUDIES = load_studies(config["studies"])
 REPLICATED = [name for name, study in STUDIES.items() if study.get("replication")]
 # studies that apply a published design to a new cohort (`extends:`), compared with its paper
 VALIDATED = [name for name, study in STUDIES.items() if study.get("validation")]
+# cross-study meta-analyses of printed rates (config/meta/{name}.yaml, a literature table each)
+META = load_metas(config.get("meta_analyses", []), STUDIES)
 
 
 wildcard_constraints:
     study="|".join(STUDIES),
+    meta="|".join(META) or "no_meta_analysis",
 
 
 include: "workflow/rules/prepare.smk"
 include: "workflow/rules/analyses.smk"
 include: "workflow/rules/manuscript.smk"
+include: "workflow/rules/rigor.smk"
+include: "workflow/rules/meta.smk"
 
 
 rule all:
@@ -63,4 +68,16 @@ rule all:
         ["results/replication.md"] if REPLICATED else [],
         expand("results/{study}/validation.md", study=VALIDATED),
         expand("results/{study}/manuscript.docx", study=STUDIES),
+        # the rigor report of every study with analyses (docs/rigor.md)
+        [
+            f"results/{name}/rigor.md"
+            for name, study in STUDIES.items()
+            if study.get("analyses")
+        ],
+        expand("results/meta/{meta}/stats", meta=META),
+        [
+            f"results/meta/{name}/figures"
+            for name, meta in META.items()
+            if meta.get("figures")
+        ],
         "results/provenance.html",

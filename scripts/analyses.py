@@ -22,16 +22,18 @@ with user_errors(smk.log[0]):
     if problems:
         raise StudyConfigError("\n".join(problems))
     lines = []
+    results = {}  # each analysis's table, for a later one declared with data: results
     for index, analysis in enumerate(study.get("analyses", [])):
         try:
-            result = run_analysis(data, analysis, study.get("derive"), treatment_lines=treatment_lines, source=source, key=f"analyses[{index}]")
+            result = run_analysis(data, analysis, study.get("derive"), treatment_lines=treatment_lines, source=source, key=f"analyses[{index}]", results=results)
         except StatisticsError as err:
             raise StudyConfigError(f"{source}: analysis {analysis['id']!r}: {err}") from None
+        results[analysis["id"]] = result
         write_table(result, out / f"{analysis['id']}.csv")
         lines.append(f"{analysis['id']}: {analysis['type']}, {len(result)} rows")
         for variant in analysis.get("variants", {}):
             try:
-                result = run_analysis(data, analysis, study.get("derive"), variant, treatment_lines, source, f"analyses[{index}]")
+                result = run_analysis(data, analysis, study.get("derive"), variant, treatment_lines, source, f"analyses[{index}]", results)
             except StatisticsError as err:
                 raise StudyConfigError(f"{source}: analysis {analysis['id']!r} variant {variant!r}: {err}") from None
             write_table(result, out / f"{analysis['id']}--{variant}.csv")

@@ -93,3 +93,37 @@ def test_bad_expressions_name_the_file_and_key(example):
         prepare(data, {"y": "no_such_column + 1"}, None, "analyses[3]", "s.yaml")
     with pytest.raises(StudyConfigError, match=r"at key 'derive.z'.*did you mean 'baseline_h_score'"):
         prepare(data, None, None, "analyses[3]", "s.yaml", study_derive={"z": "baseline_h_scor > 1"})
+
+
+def test_p_adjust_runs_on_the_results_of_earlier_analyses(example):
+    from her2cohort.stats.multiplicity import p_adjust_values
+
+    study, data = example
+    by_id = {a["id"]: a for a in study["analyses"]}
+    results = {name: run_analysis(data, by_id[name], study["derive"]) for name in ("h_score_before_after_loss", "pfs_by_response")}
+    adjusted = run_analysis(data, by_id["tests_adjusted"], study["derive"], results=results)
+    p = [results["h_score_before_after_loss"]["p_value"].iloc[0], results["pfs_by_response"]["p_value"].dropna().iloc[0]]
+    holm = adjusted[adjusted["adjustment"] == "holm"]
+    assert holm["tested_analysis"].tolist() == ["h_score_before_after_loss", "pfs_by_response"]
+    assert holm["p_value"].tolist() == p
+    assert holm["p_adjusted"].tolist() == p_adjust_values(p, "holm").tolist()
+    assert (adjusted["n"] == 2).all()
+    with pytest.raises(StudyConfigError, match="not declared before it"):
+        run_analysis(data, by_id["tests_adjusted"], study["derive"], results={})
+
+
+def test_data_results_must_name_earlier_analyses():
+    from her2cohort.analyses import check_analyses
+
+    analyses = [
+        {"id": "adjusted", "type": "p_adjust", "data": "results", "results": ["pfs_logrank"]},
+        {"id": "pfs_logrank", "type": "logrank", "params": {"time": "t", "event": "e", "group": "g"}},
+        {"id": "no_list", "type": "p_adjust", "data": "results"},
+        {"id": "stray", "type": "p_adjust", "results": ["pfs_logrank"]},
+        {"id": "typo", "type": "p_adjust", "data": "results", "results": ["pfs_logrnk"]},
+    ]
+    problems = check_analyses(analyses, "study.yaml")
+    assert problems[0].startswith("study.yaml: analyses[0] (adjusted): results names 'pfs_logrank', which is not an analysis declared before it")
+    assert any("analyses[2] (no_list): data: results needs 'results'" in p for p in problems)
+    assert any("analyses[3] (stray): 'results' is only read with data: results" in p for p in problems)
+    assert any("analyses[4] (typo)" in p and "did you mean 'pfs_logrank'" in p for p in problems)

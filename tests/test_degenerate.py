@@ -53,6 +53,9 @@ def with_derived_columns(frame: pd.DataFrame) -> pd.DataFrame:
     frame["vaf"], frame["copy_number"], frame["purity"] = 0.4, 4.0, 0.5
     frame["line"], frame["start_months"], frame["end_months"], frame["progression_months"] = 1, 0.0, frame["time"], np.where(frame["event"] == 1, frame["time"], np.nan)
     frame["patient_key"] = [f"P{i:03d}" for i in range(1, len(frame) + 1)]
+    # a p-value per row (p_adjust) and a "study" per row with events of 5 patients (meta_analysis)
+    frame["p"] = 1 / (1 + frame["x"].abs())
+    frame["events_of_5"], frame["five"] = 5 * frame["event"], 5
     # a covariate changing halfway through follow-up, and two competing causes (0 = censored)
     frame["change_time"] = np.where(frame["x"] >= 100, frame["time"] / 2, np.nan)
     frame["cause"] = frame["event"] * np.where(frame["y"] >= 100, 1, 2)
@@ -104,6 +107,11 @@ PARAMS: dict[str, dict] = {
     "proportional_hazards": {"time": "time", "event": "event", "covariates": ["group"]},
     "clonality": {"vaf": "vaf", "copy_number": "copy_number", "purity": "purity"},
     "treatment_timeline": {"follow_up": "time"},
+    "bootstrap_cutoff": {"outcome": "outcome", "predictor": "score", "event_level": "yes", "n_boot": 200},
+    "optimism_auc": {"outcome": "outcome", "predictor": "score", "event_level": "yes", "n_boot": 200},
+    "p_adjust": {"p_value": "p", "method": ["holm", "hochberg", "BH"], "label": "patient_key"},
+    "ordinal_symmetry": {"before": "before3", "after": "after3", "levels": ["0", "1", "2"]},
+    "meta_analysis": {"events": "events_of_5", "n": "five", "study": "patient_key", "test": "knha"},
     "time_dependent_cox": {"time": "time", "event": "event", "change_time": "change_time"},
     "landmark": {"time": "time", "event": "event", "change_time": "change_time", "landmark": 3.0, "times": [1.0, 6.0]},
     "cumulative_incidence": {"time": "time", "status": "cause", "group": "group"},

@@ -6,7 +6,6 @@ study and reconstruction recipe of the project written in the language."""
 from __future__ import annotations
 
 import operator
-import time
 
 import numpy as np
 import pandas as pd
@@ -336,7 +335,6 @@ def test_a_hostile_expression_is_refused_naming_its_part_and_nothing_runs(case, 
     for owner, name in ((pd, "eval"), (pd.DataFrame, "eval"), (pd.DataFrame, "query")):
         monkeypatch.setattr(owner, name, lambda *a, **k: pytest.fail("pandas eval reached"))
     data = pd.DataFrame({"a": [1.0, 2.0], "b": [3.0, 4.0]})
-    started = time.perf_counter()
     found = problems(text, "config/studies/s.yaml", "analyses[3].derive.flag")
     assert found, text
     assert part[:40] in found[0], (part, found[0])
@@ -351,7 +349,6 @@ def test_a_hostile_expression_is_refused_naming_its_part_and_nothing_runs(case, 
     ):
         with pytest.raises(StudyConfigError):
             run()
-    assert time.perf_counter() - started < 5
     assert list(tmp_path.iterdir()) == []  # no file written, no command run
 
 

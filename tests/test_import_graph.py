@@ -29,6 +29,7 @@ LAYERS = {
     "her2cohort.guidelines": 0,
     "her2cohort.thresholds": 3,  # read off the classifier
     "her2cohort.published": 1,
+    "her2cohort.literature": 2,  # a literature table, its counts read from studies' results
     "her2cohort.cleaning": 2,
     "her2cohort.classify": 2,
     "her2cohort.treatment_lines": 2,
@@ -38,6 +39,7 @@ LAYERS = {
     "her2cohort.reconstruct": 3,
     "her2cohort.provenance": 4,
     "her2cohort.validation": 4,  # reads the replication mapping and the statistics
+    "her2cohort.rigor": 4,  # reads the declarations, the analysis set and the results; runs the statistics
     "her2cohort": 5,  # the package's own __init__ (library checksum)
 }
 #: Families of one layer that must not import each other.

@@ -76,14 +76,14 @@ def test_printed_numbers_are_recorded_and_reprint_exactly():
 
 def test_outputs_format_numbers_only_through_the_numbers_module():
     """No f-string format spec ({x:.1f}, {x:g}) in the modules that print for readers (tables, figures,
-    the audit, the validation report), except an axis scale's tick formatter and an error message."""
+    the audit, the validation report, the rigor report), except an axis scale's tick formatter and an error message."""
     import ast
 
     from conftest import ROOT
 
     offenders = []
     package = ROOT / "src" / "her2cohort"
-    paths = [p for folder in ("render", "replication") for p in sorted((package / folder).rglob("*.py"))] + [package / "validation.py"]
+    paths = [p for folder in ("render", "replication", "rigor") for p in sorted((package / folder).rglob("*.py"))] + [package / "validation.py"]
     for path in paths:
         lines = path.read_text(encoding="utf-8").splitlines()
         for node in ast.walk(ast.parse("\n".join(lines))):

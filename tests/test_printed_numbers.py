@@ -35,6 +35,8 @@ CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
 STUDIES = {name: yaml.safe_load((ROOT / "config" / "studies" / f"{name}.yaml").read_text()) for name in CONFIG["studies"]}
 TABLES = [(s, t["id"]) for s, study in STUDIES.items() for t in study.get("tables", [])]
 FIGURES = [(s, f["id"]) for s, study in STUDIES.items() for f in study.get("figures", [])]
+METAS = {name: yaml.safe_load((ROOT / "config" / "meta" / f"{name}.yaml").read_text()) for name in CONFIG.get("meta_analyses", [])}
+META_FIGURES = [(m, f["id"]) for m, meta in METAS.items() for f in meta.get("figures", [])]
 DIGIT = re.compile(r"\d")
 #: Names with digits that are not numbers: McNemar's discordant cells, and the words
 #: of axis titles the figure types write themselves.
@@ -130,11 +132,21 @@ def _is_scale(text: str) -> bool:
 
 @pytest.mark.parametrize(("study", "figure"), FIGURES)
 def test_every_number_drawn_in_every_figure_is_the_format_of_its_source(pipeline_run, study, figure):
-    folder = pipeline_run / "results" / study / "figures"
+    spec = next(f for f in STUDIES[study]["figures"] if f["id"] == figure)
+    _check_figure(pipeline_run / "results" / study, spec)
+
+
+@pytest.mark.parametrize(("meta", "figure"), META_FIGURES)
+def test_every_number_drawn_in_every_meta_analysis_figure_is_the_format_of_its_source(pipeline_run, meta, figure):
+    spec = next(f for f in METAS[meta]["figures"] if f["id"] == figure)
+    _check_figure(pipeline_run / "results" / "meta" / meta, spec)
+
+
+def _check_figure(results, spec) -> None:
+    folder, figure = results / "figures", spec["id"]
     numbers = _numbers(folder, figure)
     assert _reprints(numbers) == []
-    assert _sourced(numbers, pipeline_run / "results" / study / "stats") == []
-    spec = next(f for f in STUDIES[study]["figures"] if f["id"] == figure)
+    assert _sourced(numbers, results / "stats") == []
     words = _spec_words(spec)
     for data in folder.glob(f"{figure}_*.csv"):
         if data.name not in (f"{figure}_numbers.csv", f"{figure}_texts.csv"):

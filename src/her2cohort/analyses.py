@@ -6,7 +6,9 @@ function's keyword arguments (checked against its signature before anything
 runs), ``where`` restricts the analysis set and ``derive`` adds columns, both
 expressions of the study language (:mod:`her2cohort.expressions`, e.g.
 ``h_score_le_170: "baseline_h_score <= 170"``); ``data: treatment_lines`` runs it on the
-treatment lines instead of the analysis set (:func:`run_analysis`). Each
+treatment lines instead of the analysis set, ``data: results`` on the result rows
+of the analyses it lists under ``results:`` (a ``p_adjust`` of several tests;
+:func:`run_analysis`). Each
 analysis returns the tidy frame of its
 library function, with ``analysis`` and ``type`` columns in front; adding an
 analysis to a study is a YAML edit, not new Python.
@@ -22,8 +24,8 @@ import pandas as pd
 from her2cohort.config import analysis_param_errors
 from her2cohort.errors import StudyConfigError, did_you_mean
 from her2cohort.expressions import evaluate, select
-from her2cohort.stats import competing_risks, contingency, cox, kaplan_meier, landmark, logistic, logrank, molecular, paired_categorical, proportions, rank_tests, roc, table1
-from her2cohort.stats import timeline
+from her2cohort.stats import competing_risks, contingency, cox, kaplan_meier, landmark, logistic, logrank, meta_analysis, molecular, multiplicity, ordinal_symmetry, paired_categorical, proportions, rank_tests, roc, table1
+from her2cohort.stats import timeline, validation_bootstrap
 
 
 def _shift_table(data: pd.DataFrame, before: str, after: str, levels=None, missing_level=None) -> pd.DataFrame:
@@ -70,6 +72,7 @@ CATALOGUE: dict[str, Callable[..., pd.DataFrame]] = {
     "mcnemar_exact": paired_categorical.mcnemar_exact_test,
     "bowker": paired_categorical.bowker_test,
     "stuart_maxwell": paired_categorical.stuart_maxwell_test,
+    "ordinal_symmetry": ordinal_symmetry.ordinal_symmetry_test,
     "roc_curve": roc.roc_curve,
     "roc_cutoff": _roc_cutoff,
     "sensitivity_specificity": roc.sensitivity_specificity,
@@ -89,7 +92,14 @@ CATALOGUE: dict[str, Callable[..., pd.DataFrame]] = {
     "fine_gray": competing_risks.fine_gray,
     "clonality": molecular.clonality_table,
     "treatment_timeline": timeline.treatment_timeline,
+    "bootstrap_cutoff": roc.bootstrap_cutoff_ci,
+    "optimism_auc": validation_bootstrap.optimism_corrected_auc,
+    "p_adjust": multiplicity.p_adjust,
+    "meta_analysis": meta_analysis.meta_proportions,
 }
+
+#: What an analysis can run on (``data:`` of a declared analysis; the analysis set by default).
+DATA_SOURCES = ("analysis_set", "treatment_lines", "results")
 
 
 def check_analyses(analyses: list[dict], where: str) -> list[str]:
@@ -100,6 +110,7 @@ def check_analyses(analyses: list[dict], where: str) -> list[str]:
         label = f"{where}: analyses[{index}] ({analysis.get('id', '?')})"
         if analysis["id"] in seen:
             problems.append(f"{label}: id repeats an earlier analysis")
+        problems += _results_problems(analysis, seen, label)
         seen.add(analysis["id"])
         function = CATALOGUE.get(analysis["type"])
         if function is None:
@@ -118,6 +129,31 @@ def check_analyses(analyses: list[dict], where: str) -> list[str]:
                 hint = "".join(f"; {name!r}: {did_you_mean(name, accepted, what)}" for name in unknown)
                 problems.append(f"{label}:{which} params do not fit {analysis['type']}: {err}{hint}")
     return problems
+
+
+def _results_problems(analysis: dict, earlier: set, label: str) -> list[str]:
+    """``data: results`` needs ``results:``, naming analyses declared before this one
+    (they run first, in the same job); ``results:`` means nothing without it."""
+    wanted = analysis.get("results")
+    if analysis.get("data") != "results":
+        return [f"{label}: 'results' is only read with data: results"] if wanted is not None else []
+    if not wanted:
+        return [f"{label}: data: results needs 'results', the ids of the analyses whose rows it runs on"]
+    return [
+        f"{label}: results names {name!r}, which is not an analysis declared before it; {did_you_mean(name, sorted(earlier), 'the analyses before it')}"
+        for name in wanted
+        if name not in earlier
+    ]
+
+
+def results_table(analysis: dict, results: dict[str, pd.DataFrame] | None) -> pd.DataFrame:
+    """The rows of the analyses ``analysis`` lists under ``results:``, one table (their
+    columns united; a column one of them lacks is NA there), in the order listed."""
+    results = results or {}
+    missing = [name for name in analysis["results"] if name not in results]
+    if missing:
+        raise StudyConfigError(f"analysis {analysis['id']!r}: data: results names {missing}, whose results are not available (not declared before it)")
+    return pd.concat([results[name] for name in analysis["results"]], ignore_index=True, sort=False)
 
 
 def analysis_problems(analyses: list[dict], where: str) -> list[str]:
@@ -182,6 +218,7 @@ COLUMN_PARAMETERS = (
     "variables", "group", "row", "column", "x", "y", "value", "subject", "time", "event", "outcome",
     "predictor", "before", "after", "covariates", "strata", "vaf", "copy_number", "purity",
     "follow_up", "carry", "reference_levels", "start", "change_time", "status",
+    "events", "n", "study", "label", "p_value",
 )
 
 
@@ -238,6 +275,8 @@ def study_column_problems(data: pd.DataFrame, analyses: list[dict], study_derive
     derived = list(study_derive or {})
     for analysis in analyses:
         own = list(analysis.get("derive", {}))
+        if analysis.get("data") == "results":
+            continue  # the columns of results exist once those analyses have run (run_analysis checks them)
         if analysis.get("data", "analysis_set") == "treatment_lines":
             if treatment_lines is None or "patient_key" not in treatment_lines.columns:
                 continue  # run_analysis says the cohort has none
@@ -259,6 +298,7 @@ def run_analysis(
     treatment_lines: pd.DataFrame | None = None,
     source: str = "",
     key: str | None = None,
+    results: dict[str, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """Run one declared analysis on the analysis set; return its tidy result.
 
@@ -274,6 +314,12 @@ def run_analysis(
     (:func:`with_patient_columns`); its own ``derive`` and ``where`` then apply
     to those rows.
 
+    An analysis declared with ``data: results`` runs on the result rows of the
+    analyses listed under ``results:`` (``results`` maps their ids to their
+    tables, as written: ``analysis`` and ``type`` first), e.g. a ``p_adjust`` of
+    the p-values of several tests, restricted by ``where`` (``"not
+    is_missing(p_value)"``) like any other data.
+
     ``source`` (the study file) and ``key`` (where the analysis is declared in it,
     ``analyses[3]``) name the expression of an error.
     """
@@ -285,6 +331,9 @@ def run_analysis(
         patients = prepare(data, None, None, key, source, study_derive)
         frame = prepare(with_patient_columns(treatment_lines, patients), analysis.get("derive"), analysis.get("where"), key, source)
         data_name = "the treatment lines (with their patients' columns)"
+    elif analysis.get("data") == "results":
+        frame = prepare(results_table(analysis, results), analysis.get("derive"), analysis.get("where"), key, source)
+        data_name = f"the results of {', '.join(analysis['results'])}"
     else:
         frame = prepare(data, analysis.get("derive"), analysis.get("where"), key, source, study_derive)
         data_name = "the analysis set"

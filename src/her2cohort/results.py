@@ -124,7 +124,8 @@ class Results:
 
     @classmethod
     def from_tables(cls, tables: Mapping[str, pd.DataFrame], where: str = "") -> "Results":
-        """Results held in memory (``{analysis id: table}``), as a test or a benchmark builds them."""
+        """Results held in memory (``{analysis id: table}``, a variant as ``{id}--{variant}``),
+        as a test or a benchmark builds them."""
         return cls(Path("/nonexistent-results"), tables, where)
 
     def key(self, analysis: str, variant: str | None = None) -> str:
@@ -137,8 +138,8 @@ class Results:
         """The result table of ``analysis`` (or of its declared ``variant``)."""
         key = self.key(analysis, variant)
         if key not in self._cache:
-            if variant is None and analysis in self.extra:
-                self._cache[key] = self.extra[analysis]
+            if key in self.extra:  # held in memory (a variant as "{analysis}--{variant}")
+                self._cache[key] = self.extra[key]
             else:
                 path = self.stats_dir / f"{key}.csv"
                 if not path.exists():

@@ -18,7 +18,7 @@
 # Numbers are written with 17 significant digits (formatC), so doubles round-trip.
 # Produced with R 4.2.2 and pROC 1.18.0 (see versions.csv). Deterministic: no
 # bootstrap here (pROC's ci.coords bootstrap uses R's RNG, which Python cannot
-# reproduce; the Python tests check that function for determinism and coverage).
+# reproduce; tests/r/rigor_validation.R gives pROC numpy's resamples instead).
 suppressPackageStartupMessages(library(pROC))
 options(digits = 15)
 out <- "tests/fixtures/r/roc"

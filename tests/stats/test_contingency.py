@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 from pathlib import Path
 
 import numpy as np
@@ -150,11 +149,9 @@ def test_fisher_8x3_breast_site_table_exact_where_r_default_fails(breast_site_un
     assert close(got.p_value, ref.p_value)
 
 
-def test_rxc_size_guards_return_na_with_a_reason_quickly():
+def test_rxc_size_guards_return_na_with_a_reason():
     big = np.array([[28, 17, 30, 25, 22, 21], [8, 18, 13, 14, 15, 10], [3, 4, 1, 1, 10, 10]])
-    started = time.perf_counter()
     got = fisher_test(big, max_paths=5_000).iloc[0]
-    assert time.perf_counter() - started < 10
     assert math.isnan(got.p_value) and "max_paths" in got.note
     p, note = _fexact_p_value(big, max_bound_work=1_000)
     assert math.isnan(p) and "not attempted" in note
@@ -446,3 +443,10 @@ def test_fisher_zero_cells_give_zero_or_infinite_odds_ratio_as_r():
     assert inf.estimate == math.inf and inf.conf_high == math.inf
     assert zero.estimate == 0 and zero.conf_low == 0
     assert inf.p_value == pytest.approx(zero.p_value)
+
+
+def test_fisher_two_by_two_p_never_exceeds_one():
+    """R clips the summed probabilities, ``max(0, min(1, PVAL))``: [[7, 7], [6, 7]]
+    sums to 1 + 2.2e-16 in floating point, and R prints 1."""
+    p_value = fisher_test([[7, 7], [6, 7]])["p_value"].iloc[0]
+    assert p_value == 1.0

@@ -2,8 +2,9 @@
 
 Every curve point, AUC, DeLong variance/CI and Youden optimum is compared with
 pROC at rel=1e-6 (pROC's computations are exact: counts and sorting). The
-bootstrap CI of the cutoff is NOT compared with R: R's and numpy's random
-number generators differ, so it is tested for determinism and coverage instead.
+bootstrap CI of the cutoff is tested here for determinism and coverage; R's and
+numpy's random number generators differ, so tests/stats/test_validation_bootstrap.py
+compares it with pROC given numpy's resamples (tests/r/rigor_validation.R).
 
 tests/data/roc_gastric_*.csv are synthetic: values constructed so that the
 published counts (Table 2), medians, AUC and ROC cutoffs of the gastric HER2-loss
@@ -282,7 +283,7 @@ def test_infinite_predictor_raises():
         roc_curve(data.assign(x=["a", "b", "c", "d"]), "y", "x", 1)
 
 
-# bootstrap CI of the cutoff: not comparable with R's RNG; determinism and coverage
+# bootstrap CI of the cutoff: determinism and coverage (against pROC: test_validation_bootstrap.py)
 
 
 def test_bootstrap_is_deterministic_for_a_seed():

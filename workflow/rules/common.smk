@@ -95,6 +95,52 @@ def load_studies(names):
     return studies
 
 
+def load_metas(names, studies):
+    """Every meta-analysis of config/config.yaml (config/meta/{name}.yaml with its
+    literature table; her2cohort.literature.load_meta), or a stop listing every problem.
+    Each gets `studies`: those whose results hold counts of its literature table
+    (her2cohort.literature.result_studies). One needing a study that is not in this
+    run (e.g. --config studies='[example]') is left out, said on stderr.
+    """
+    from her2cohort.literature import load_literature, load_meta, result_studies
+
+    metas, problems = {}, []
+    for name in names:
+        path = shown(PROJECT / "config" / "meta" / f"{name}.yaml")
+        if not path.exists():
+            problems.append(
+                f"config/config.yaml lists meta-analysis {name!r} but {path} does not exist"
+            )
+            continue
+        try:
+            meta = load_meta(
+                path,
+                SCHEMAS / "meta.schema.yaml",
+                SCHEMAS / "literature.schema.yaml",
+                analyses_check=check_analyses,
+                root=PROJECT,
+            )
+            literature = PROJECT / meta["literature"]
+            literature = load_literature(literature, SCHEMAS / "literature.schema.yaml")
+        except ValueError as err:
+            problems.append(str(err))
+            continue
+        meta["studies"] = result_studies(literature)
+        missing = [study for study in meta["studies"] if study not in studies]
+        if missing:
+            print(
+                f"meta-analysis {name!r} not run: its literature table "
+                f"{meta['literature']} reads counts from the results of "
+                f"{', '.join(missing)}, not a study of this run",
+                file=sys.stderr,
+            )
+            continue
+        metas[name] = meta
+    if problems:
+        stop(problems, "the meta-analysis files")
+    return metas
+
+
 # re-runs a rule when the library it imports changes (her2cohort.library_checksum)
 LIBRARY = library_checksum()
 
@@ -232,6 +278,17 @@ RULE_STUDY_KEYS = {
     # the design whose printed numbers the cohort is compared with (its files are inputs);
     # the analyses' types say which result rows hold findings
     "validation": ("study", "validation", "analyses"),
+    # the rigor report: what the analyses test, on which endpoints, specimens and tables
+    "rigor": (
+        "study",
+        "analyses",
+        "derive",
+        "endpoints",
+        "comparison",
+        "index_date",
+        "tables",
+        "rigor",
+    ),
 }
 # Keys that no script reads (descriptive, or files the rules take as inputs).
 STUDY_KEYS_NOT_IN_PARAMS = (

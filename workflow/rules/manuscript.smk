@@ -202,7 +202,9 @@ rule provenance:
                 + [STUDIES[name]["validation"]["replication"] for name in VALIDATED]
                 + [STUDIES[name]["validation"]["published"] for name in VALIDATED]
             )
-        ),
+        )
+        + [f"config/meta/{name}.yaml" for name in META]
+        + list(dict.fromkeys(META[name]["literature"] for name in META)),
     output:
         json="results/provenance.json",
         html=report(

@@ -314,6 +314,8 @@ def _fisher_2x2(counts: np.ndarray, alternative: str, conf_level: float) -> pd.D
     else:
         d = dist.pmf(1.0)
         p_value = float(np.sum(d[d <= d[x - dist.lo] * _R_REL_ERR]))
+    # R: p.value = max(0, min(1, PVAL)); a sum of probabilities can exceed 1 by rounding.
+    p_value = min(1.0, max(0.0, p_value))
     row: dict[str, Any] = {
         "term": "odds_ratio",
         "conf_level": conf_level,

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from her2cohort.stats._resample import boot_percentile, quantile_type7, resample_positions
 from her2cohort.stats._result import StatisticsError, result_frame
 
 Direction = Literal["auto", "<", ">"]
@@ -472,6 +473,116 @@ def sensitivity_specificity(
     )
 
 
+def _analysed_rows(data, outcome, predictor, event_level, control_level):
+    """The rows an ROC analysis uses, in data order: predictor values, which are cases,
+    the control level and the number of rows dropped for a missing value.
+
+    Bootstrap positions (:func:`her2cohort.stats._resample.resample_positions`)
+    index these rows; ``values[is_case]`` and ``values[~is_case]`` are the cases
+    and controls in the order :func:`_split_groups` gives them."""
+    cases, controls, control_level, n_missing = _split_groups(data, outcome, predictor, event_level, control_level)
+    frame = data[[outcome, predictor]].dropna()
+    frame = frame[(frame[outcome] == event_level) | (frame[outcome] == control_level)]
+    values = pd.to_numeric(frame[predictor]).to_numpy(dtype=float)
+    is_case = (frame[outcome] == event_level).to_numpy()
+    return values, is_case, control_level, n_missing
+
+
+@dataclass(frozen=True)
+class _Replicates:
+    """The Youden optimum of each bootstrap resample (NaN where the replicate was not used)."""
+
+    threshold: np.ndarray
+    sensitivity: np.ndarray
+    specificity: np.ndarray
+    criterion: np.ndarray  # max(se + sp) of the resample: defined even when the optimum is tied
+    tied: np.ndarray  # the resample had several optimal thresholds
+    one_class: np.ndarray  # an ordinary resample without a case or without a control
+    used: np.ndarray  # a single optimum was kept (after best_policy)
+
+
+def _bootstrap_optima(values, is_case, direction, positions, best_policy, seed) -> _Replicates:
+    """Rebuild the ROC curve on each resample (the original ``direction``) and take its
+    Youden optimum; tied optima follow ``best_policy`` as pROC's ``enforce.best.policy``
+    ("omit": the replicate is not used; "random": one of them, drawn from
+    ``numpy.random.default_rng([seed, 1])``, a stream apart from the resamples';
+    "stop": an error)."""
+    n_boot = positions.shape[0]
+    out = {name: np.full(n_boot, np.nan) for name in ("threshold", "sensitivity", "specificity", "criterion")}
+    tied, one_class, used = (np.zeros(n_boot, dtype=bool) for _ in range(3))
+    tie_rng = np.random.default_rng([seed, 1]) if best_policy == "random" else None
+    for b in range(n_boot):
+        rows = positions[b]
+        case_rows = is_case[rows]
+        cases, controls = values[rows[case_rows]], values[rows[~case_rows]]
+        if cases.size == 0 or controls.size == 0:
+            one_class[b] = True
+            continue
+        replicate = _from_groups(cases, controls, direction)
+        best = _best_index(replicate.sensitivities, replicate.specificities)
+        out["criterion"][b] = replicate.sensitivities[best[0]] + replicate.specificities[best[0]]
+        if best.size > 1:
+            tied[b] = True
+            if best_policy == "stop":
+                raise StatisticsError(
+                    f"bootstrap replicate {b + 1} has {best.size} tied optimal thresholds; "
+                    "use best_policy='omit' or 'random'"
+                )
+            if best_policy == "omit":
+                continue
+            best = best[tie_rng.integers(0, best.size)]
+        else:
+            best = best[0]
+        used[b] = True
+        out["threshold"][b] = replicate.thresholds[best]
+        out["sensitivity"][b] = replicate.sensitivities[best]
+        out["specificity"][b] = replicate.specificities[best]
+    return _Replicates(tied=tied, one_class=one_class, used=used, **out)
+
+
+@dataclass(frozen=True)
+class _Bootstrap:
+    """An ROC curve, the rows it is built from, their resamples and each resample's optimum."""
+
+    roc: _Roc
+    values: np.ndarray
+    is_case: np.ndarray
+    positions: np.ndarray
+    reps: _Replicates
+
+
+def _bootstrap(data, outcome, predictor, event_level, control_level, direction, n_boot, seed, stratified, best_policy) -> _Bootstrap:
+    """The curve of the data and the Youden optimum of each of its ``n_boot`` resamples
+    (:func:`her2cohort.stats._resample.resample_positions`, :func:`_bootstrap_optima`)."""
+    roc = _build(data, outcome, predictor, event_level, control_level, direction)
+    values, is_case, _, _ = _analysed_rows(data, outcome, predictor, event_level, roc.control_level)
+    positions = resample_positions(is_case, n_boot, seed, stratified)
+    reps = _bootstrap_optima(values, is_case, roc.direction, positions, best_policy, seed)
+    return _Bootstrap(roc, values, is_case, positions, reps)
+
+
+def _check_bootstrap_args(best_policy, n_boot, conf_level, interval="pROC"):
+    if best_policy not in ("omit", "random", "stop"):
+        raise StatisticsError("best_policy must be 'omit', 'random' or 'stop'")
+    if isinstance(n_boot, bool) or int(n_boot) != n_boot or n_boot < 1:
+        raise StatisticsError("n_boot must be a whole number of at least 1")
+    if not 0 < conf_level < 1:
+        raise StatisticsError("conf_level must be between 0 and 1")
+    if interval not in ("pROC", "boot_perc"):
+        raise StatisticsError("interval must be 'pROC' (quantile type 7) or 'boot_perc' (boot.ci type 'perc')")
+
+
+def _replicate_notes(tied: np.ndarray, one_class: np.ndarray, n_boot: int, best_policy: str) -> list[str]:
+    """What happened to the replicates that were not used as drawn."""
+    notes = []
+    if one_class.any():
+        notes.append(f"{int(one_class.sum())} of {n_boot} ordinary resamples had no case or no control (skipped)")
+    if tied.any():
+        action = {"omit": "omitted", "random": "resolved at random"}[best_policy]
+        notes.append(f"{int(tied.sum())} of {n_boot} replicates had tied optima ({action})")
+    return notes
+
+
 def bootstrap_cutoff_ci(
     data: pd.DataFrame,
     outcome: str,
@@ -484,84 +595,65 @@ def bootstrap_cutoff_ci(
     conf_level: float = 0.95,
     seed: int = 20190101,
     best_policy: Literal["omit", "random", "stop"] = "omit",
+    stratified: bool = True,
+    interval: Literal["pROC", "boot_perc"] = "pROC",
 ) -> pd.DataFrame:
-    """Stratified bootstrap percentile CI of the Youden-optimal cutoff.
+    """Bootstrap percentile CI of the Youden-optimal cutoff, its sensitivity and specificity.
 
     Follows ``pROC::ci.coords(roc, x = "best", best.method = "youden",
-    boot.stratified = TRUE)``: cases and controls are resampled separately with
-    replacement, the ROC curve is rebuilt with the direction of the original
-    curve, the Youden optimum is taken, and the CI is the type-7 (R default)
-    quantile of the replicates for threshold, sensitivity and specificity.
+    boot.stratified = stratified, best.policy = best_policy)``: each resample's
+    ROC curve is rebuilt with the direction of the original curve (pROC's
+    midpoint thresholds), its Youden optimum taken, and the interval is the
+    percentile interval of the replicates.
+
+    Resamples: ``n_boot`` row-position vectors from ``numpy.random.default_rng(seed)``
+    (:func:`her2cohort.stats._resample.resample_positions`; stratified: cases and
+    controls resampled separately, as pROC's default; ``stratified=False``:
+    patients resampled, a resample without a case or a control skipped). R's RNG
+    differs, so R is *given* the same positions (``tests/r/rigor_validation.R``)
+    and pROC's curve, optimum and quantiles agree with this function to 1e-12.
+
+    ``interval``: ``"pROC"`` (default) the type-7 quantiles at ``(1 -
+    conf_level) / 2`` and ``1 - (1 - conf_level) / 2`` (``quantile(type = 7)``,
+    what ``ci.coords`` prints); ``"boot_perc"`` ``boot::boot.ci(type = "perc")``
+    (boot's ``norm.inter``; infinite thresholds dropped, as boot drops them).
 
     When a replicate has tied optima, ``best_policy`` decides as in pROC:
-    ``"omit"`` drops the replicate, ``"random"`` picks one of them at random,
-    ``"stop"`` raises. pROC's default is ``"stop"``, which aborts on most small
-    data sets; ours is ``"omit"`` and the number omitted is reported in ``note``.
-
-    Random numbers come from ``numpy.random.default_rng(seed)``, so results are
-    reproducible run to run but are NOT R's numbers (R's RNG differs); they are
-    tested for determinism and coverage, not against R.
+    ``"omit"`` drops the replicate, ``"random"`` picks one of them (from a
+    second stream, ``default_rng([seed, 1])``, so the resamples do not depend on
+    the policy), ``"stop"`` raises. pROC's default is ``"stop"``, which aborts
+    on most small data sets; ours is ``"omit"`` and the number omitted is
+    reported in ``note``.
 
     Rows: threshold, sensitivity, specificity; ``estimate`` is the value at the
     original data's optimum (NA with a note if that optimum is tied); extra
-    columns boot_median, n_boot_used, direction.
+    columns boot_median, n_boot_used, direction, seed, stratified, interval.
     """
-    if best_policy not in ("omit", "random", "stop"):
-        raise StatisticsError("best_policy must be 'omit', 'random' or 'stop'")
-    if n_boot < 1:
-        raise StatisticsError("n_boot must be at least 1")
-    if not 0 < conf_level < 1:
-        raise StatisticsError("conf_level must be between 0 and 1")
-    roc = _build(data, outcome, predictor, event_level, control_level, direction)
-    rng = np.random.default_rng(seed)
-    draws = np.full((n_boot, 3), np.nan)
-    n_tied = 0
-    for b in range(n_boot):
-        cases = roc.cases[rng.integers(0, roc.cases.size, roc.cases.size)]
-        controls = roc.controls[rng.integers(0, roc.controls.size, roc.controls.size)]
-        replicate = _from_groups(cases, controls, roc.direction)
-        best = _best_index(replicate.sensitivities, replicate.specificities)
-        if best.size > 1:
-            n_tied += 1
-            if best_policy == "stop":
-                raise StatisticsError(
-                    f"bootstrap replicate {b + 1} has {best.size} tied optimal thresholds; "
-                    "use best_policy='omit' or 'random'"
-                )
-            if best_policy == "omit":
-                continue
-            best = best[rng.integers(0, best.size)]
-        else:
-            best = best[0]
-        draws[b] = (
-            replicate.thresholds[best],
-            replicate.sensitivities[best],
-            replicate.specificities[best],
-        )
-
-    used = ~np.isnan(draws[:, 0])
+    _check_bootstrap_args(best_policy, n_boot, conf_level, interval)
+    boot = _bootstrap(data, outcome, predictor, event_level, control_level, direction, n_boot, seed, stratified, best_policy)
+    roc, reps = boot.roc, boot.reps
     alpha = (1 - conf_level) / 2
     original = _best_index(roc.sensitivities, roc.specificities)
-    notes = [_missing_note(roc)]
-    if n_tied:
-        action = {"omit": "omitted", "random": "resolved at random"}[best_policy]
-        notes.append(f"{n_tied} of {n_boot} replicates had tied optima ({action})")
+    notes = [_missing_note(roc), *_replicate_notes(reps.tied, reps.one_class, int(n_boot), best_policy)]
     if original.size > 1:
         notes.append(
             f"the original data have {original.size} tied optimal thresholds: "
             "no single point estimate"
         )
     point = (roc.thresholds, roc.sensitivities, roc.specificities)
+    draws = (reps.threshold, reps.sensitivity, reps.specificity)
+    scheme = "stratified" if stratified else "ordinary"
     rows = []
     for j, term in enumerate(("threshold", "sensitivity", "specificity")):
-        values = draws[used, j]
-        if values.size:
-            low, median, high = np.quantile(values, [alpha, 0.5, 1 - alpha])
+        values_j = draws[j][reps.used]
+        if values_j.size:
+            low, median, high = quantile_type7(values_j, [alpha, 0.5, 1 - alpha])
+            if interval == "boot_perc":
+                low, high = boot_percentile(values_j, conf_level)
         else:
             low = median = high = math.nan
-        finite = values[np.isfinite(values)] if values.size else values
         note = list(notes)
-        if term == "threshold" and finite.size < values.size:
+        if term == "threshold" and not np.isfinite(values_j).all():
             note.append("some replicates chose an infinite threshold")
         rows.append(
             {
@@ -572,15 +664,20 @@ def bootstrap_cutoff_ci(
                 "conf_low": low,
                 "conf_high": high,
                 "conf_level": conf_level,
-                "method": f"stratified bootstrap percentile CI of the Youden optimum "
+                "method": f"{scheme} bootstrap percentile CI of the Youden optimum "
                 f"({n_boot} replicates, numpy seed {seed})",
                 "convention": f"{_PROC} ci.coords(x='best', best.method='youden', "
-                f"boot.stratified=TRUE, best.policy='{best_policy}'); RNG differs from R",
+                f"boot.stratified={'TRUE' if stratified else 'FALSE'}, best.policy='{best_policy}')"
+                + ("; boot::boot.ci(type='perc') limits" if interval == "boot_perc" else "; quantile(type=7) limits")
+                + "; resamples from numpy, the same positions given to R",
                 "n": roc.cases.size + roc.controls.size,
                 "note": _join(*note),
                 "boot_median": median,
-                "n_boot_used": int(used.sum()),
+                "n_boot_used": int(reps.used.sum()),
                 "direction": roc.direction,
+                "seed": seed,
+                "stratified": bool(stratified),
+                "interval": interval,
             }
         )
     return result_frame(rows)

@@ -21,6 +21,7 @@ from her2cohort.render.figures.flow import flow
 from her2cohort.render.figures.forest import forest
 from her2cohort.render.figures.grouped_bar import grouped_bar
 from her2cohort.render.figures.km import km
+from her2cohort.render.figures.meta_forest import meta_forest
 from her2cohort.render.figures.paired import paired
 from her2cohort.render.figures.roc import roc
 from her2cohort.render.figures.swimmer import swimmer
@@ -35,6 +36,7 @@ FIGURES = {
     "forest": forest,
     "grouped_bar": grouped_bar,
     "km": km,
+    "meta_forest": meta_forest,
     "paired": paired,
     "roc": roc,
     "swimmer": swimmer,
