@@ -67,6 +67,7 @@ rule all:
         ],
         ["results/replication.md"] if REPLICATED else [],
         expand("results/{study}/validation.md", study=VALIDATED),
+        expand("results/{study}/manuscript.docx", study=STUDIES),
         # the rigor report of every study with analyses (docs/rigor.md)
         [
             f"results/{name}/rigor.md"

@@ -499,18 +499,18 @@ tables:
     layout: baseline
     from: characteristics
     title: Table 1. Patient characteristics
-    caption: Characteristics of the patients.
+    legend: Characteristics of the patients.
     level_labels: {sex: {female: Female, male: Male}}
 figures:
   - id: os_figure
     type: km
-    caption: Overall survival.
+    legend: Overall survival.
     from: os_km
     medians: os_median
     times: [0, 12, 24, 36, 48]
   - id: flow_figure
     type: flow
-    caption: Flow of patients, and the classification of their specimens (none).
+    legend: Flow of patients and the classification of their specimens (none).
     classification: true
 """
 

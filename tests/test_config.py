@@ -177,11 +177,10 @@ def test_a_rule_s_study_keys_print_short_and_change_with_any_edit():
 
 
 def test_every_rule_param_of_the_study_is_compact():
-    # the study keys, captions, shown_in and titles: each a CompactParams (workflow/rules/*.smk)
+    # the study keys, legends, shown_in and titles: each a CompactParams (workflow/rules/*.smk)
     import re
 
     text = "\n".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "workflow" / "rules").glob("*.smk")))
     assert "return compact({k: study[k] for k in RULE_STUDY_KEYS[rule] if k in study})" in text
-    for param in ("shown_in", "titles"):
+    for param in ("shown_in", "titles", "legends"):
         assert re.search(rf"{param}=(lambda wildcards: )?compact\(", text), param
-    assert "return compact(\n        {\n            item[\"id\"]: item[\"caption\"]" in text

@@ -26,6 +26,7 @@ LAYERS = {
     "her2cohort.io": 1,
     "her2cohort.config": 1,
     "her2cohort.placement": 1,
+    "her2cohort.numbering": 1,  # manuscript numbering of the declared tables and figures
     "her2cohort.rawdata": 0,
     "her2cohort.guidelines": 0,
     "her2cohort.thresholds": 3,  # read off the classifier

@@ -115,7 +115,7 @@ def test_a_flow_figure_can_show_what_the_guideline_left_undecided(tmp_path):
     flow = pd.DataFrame({"step": [0, 1], "label": ["Registry", "Biopsied"], "n_remaining": [150, 140], "n_excluded": [0, 10], "reason": ["", "no biopsy"]})
     specimens = pd.DataFrame({"timepoint": "primary", "ihc_score": pd.array([2] * 123 + [3] * 10 + [1] * 7, dtype="Int64"), "ish_ratio": [2.5] * 123 + [None] * 17})
     summary = classify.classification_summary(classify.classify_specimens(specimens, "asco_cap_2018"), "asco_cap_2018")
-    spec = {"id": "flow", "type": "flow", "caption": "c", "classification": True}
+    spec = {"id": "flow", "type": "flow", "legend": "c", "classification": True}
     lines = draw_figures(Sources(Results.from_tables({}), flow=flow, classification=summary), [spec], tmp_path, "study.yaml")
     assert lines == ["flow: flow"]
     texts = pd.read_csv(tmp_path / "flow_texts.csv")["text"].tolist()

@@ -299,18 +299,18 @@ def test_where_a_number_is_shown():
     study = {
         "analyses": [{"id": a} for a in ("chars", "cox_os", "km_os", "unused")] + [{"id": "tests", "variants": {"exact": {}}}],
         "tables": [
-            {"id": "table2", "layout": "baseline", "from": "chars", "labels": {"sex": "Gender"}, "level_labels": {"sex": {"male": "Male"}}, "group_labels": {"loss": "Loss"}, "caption": "x"},
+            {"id": "table2", "layout": "baseline", "from": "chars", "labels": {"sex": "Gender"}, "level_labels": {"sex": {"male": "Male"}}, "group_labels": {"loss": "Loss"}, "legend": "x"},
             {"id": "outcomes", "layout": "estimates", "rows": [{"label": "OS, loss vs persistence", "from": "cox_os", "row": {"row_kind": "coefficient"}}]},
             {"id": "paired", "layout": "tests", "rows": [{"label": "Bowker, exact", "from": "tests--exact"}]},
         ],
-        "figures": [{"id": "figure2", "type": "km", "from": "km_os", "cox": "cox_os", "caption": "chars are not read from captions"}],
+        "figures": [{"id": "figure2", "type": "km", "from": "km_os", "cox": "cox_os", "legend": "chars are not read from legends"}],
     }
     placed = declarations(study)
     assert shown_in([{"from": "chars", "row": {"variable": "sex", "level": "male", "group": "loss"}, "value": "percent"}], placed["tables"], placed["figures"]) == "table table2 (row 'Gender: Male', column 'Loss', %)"
     assert shown_in([{"from": "cox_os", "row": {"row_kind": "coefficient"}, "value": "estimate"}], placed["tables"], placed["figures"]) == "table outcomes (row 'OS, loss vs persistence', estimate); figure figure2"
     assert shown_in([{"from": "tests", "variant": "exact", "value": "p_value"}], placed["tables"], placed["figures"]) == "table paired (row 'Bowker, exact', p)"
     assert shown_in([{"from": "unused", "value": "n"}], placed["tables"], placed["figures"]) == "stats/unused.csv only (no table or figure prints it)"
-    assert "caption" not in str(placed)  # a caption's wording does not re-run the audit
+    assert "legend" not in str(placed)  # a legend's wording does not re-run the audit
 
 
 def test_the_report_leads_with_what_each_number_can_prove():

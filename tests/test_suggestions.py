@@ -38,7 +38,7 @@ def test_an_unknown_key_or_value_of_the_study_file():
     study = yaml.safe_load(EXAMPLE_STUDY.read_text())
     study["her2_guidline"] = study.pop("her2_guideline")
     study["her2_guidline"] = "asco_cap_2019"
-    study["figures"] = [{"id": "f", "type": "km", "caption": "c", "from": "x", "time": [0, 1]}]
+    study["figures"] = [{"id": "f", "type": "km", "legend": "c", "from": "x", "time": [0, 1]}]
     study["analyses"][0]["type"] = "baseline_tabel"
     errors = schema_errors(study, SCHEMAS / "study.schema.yaml", "example.yaml")
     assert any("('her2_guidline' was unexpected); 'her2_guidline': did you mean 'her2_guideline'? (keys allowed here: study, title," in e for e in errors), errors

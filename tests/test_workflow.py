@@ -115,7 +115,7 @@ def test_an_edited_analysis_reruns_its_job_with_a_short_reason(pipeline_runs, tm
     assert len(reasons) == 1 and len(reasons[0]) < 400, reasons
     assert "analyses=sha256:" in reasons[0] and "derive=sha256:" in reasons[0]
     rules = {line.split()[-1].rstrip(":") for line in output.splitlines() if line.startswith(("rule ", "localrule "))}
-    assert rules == {"analyses", "rigor", "provenance", "all"}, rules  # the rigor report reads the analyses
+    assert rules == {"analyses", "manuscript", "rigor", "provenance", "all"}, rules  # the methods text and the rigor report read the analyses
 
 
 def test_a_typo_in_the_study_file_is_reported_before_any_job(project, tmp_path):

@@ -32,7 +32,7 @@ def declarations(study: Mapping[str, Any]) -> dict[str, list[dict]]:
     analyses |= {f"{a['id']}--{v}" for a in study.get("analyses", []) for v in a.get("variants", {})}
 
     def reads(declaration: Mapping[str, Any]) -> list[str]:
-        return sorted(analysis_names({k: v for k, v in declaration.items() if k not in ("caption", "title", "footnotes", "regenerates")}) & analyses)
+        return sorted(analysis_names({k: v for k, v in declaration.items() if k not in ("legend", "audit_note", "number", "supplementary", "part", "title", "footnotes", "regenerates")}) & analyses)
 
     tables = []
     for table in study.get("tables", []):

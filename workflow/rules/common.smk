@@ -86,6 +86,10 @@ def load_studies(names):
             studies[name] = load_study(name)
         except ValueError as err:
             problems.append(str(err))
+    from her2cohort.numbering import numbering_problems
+
+    for name, study in studies.items():
+        problems += numbering_problems(study, f"config/studies/{name}.yaml")
     if problems:
         stop(problems, "the study files")
     return studies
@@ -164,21 +168,44 @@ def raw_inputs(wildcards):
     return raw_inputs_of(wildcards.study)
 
 
-def captions(wildcards, kind):
-    """Report caption of each declared table or figure: what it shows, and which
-    item of the paper it regenerates."""
-    items = STUDIES[wildcards.study].get(kind, [])
-    return compact(
-        {
-            item["id"]: item["caption"]
-            + (
-                f" Regenerates: {item['regenerates']}."
-                if item.get("regenerates")
-                else ""
-            )
-            for item in items
-        }
-    )
+# The HTML report: one category per study, papers apart from the studies without a
+# paper (the example) and the cohorts that apply a paper's design; in each, the
+# manuscript items in manuscript order (her2cohort.numbering), the methods, the
+# flow of patients and the audit. Snakemake sorts categories, subcategories and
+# the first label alphabetically: the numbers fix the order.
+ITEMS = "1 Tables and figures"
+METHODS = "2 Statistical analysis"
+COHORT = "3 Flow of patients"
+AUDIT = "4 Audit"
+
+
+def report_category(wildcards):
+    """ "Paper: {study}" for a study with a paper to audit, "Validation cohort: {study}" for
+    one that applies a paper's design, else "Study without a paper · {study}" (the example).
+    """
+    study = STUDIES[wildcards.study]
+    if study.get("replication"):
+        return f"Paper · {wildcards.study}"
+    if study.get("validation"):
+        return f"Validation cohort · {wildcards.study}"
+    return f"Study without a paper · {wildcards.study}"
+
+
+def legends_of(study):
+    """Report caption of each manuscript item's page: its label and legend."""
+    from her2cohort.numbering import manuscript_items
+    from her2cohort.render.manuscript import page_name
+
+    return {
+        page_name(position, item)[: -len(".html")]: f"{item.label}. {item.legend}"
+        for position, item in enumerate(manuscript_items(study), start=1)
+    }
+
+
+def item_report_labels(study, page):
+    from her2cohort.render.manuscript import item_report_labels as labels
+
+    return labels(study, page)
 
 
 def code_revision():
@@ -235,6 +262,17 @@ RULE_STUDY_KEYS = {
     "analyses": ("study", "analyses", "derive"),
     "tables": ("study", "tables", "journal_style"),
     "figures": ("study", "figures"),
+    # the methods text reads the declared analyses, derived columns and endpoints
+    "manuscript": (
+        "study",
+        "title",
+        "tables",
+        "figures",
+        "analyses",
+        "derive",
+        "endpoints",
+        "significance_level",
+    ),
     # the analyses' variants; the guideline's cutoffs
     "replication": ("study", "her2_guideline", "analyses"),
     # the design whose printed numbers the cohort is compared with (its files are inputs);
@@ -254,7 +292,6 @@ RULE_STUDY_KEYS = {
 }
 # Keys that no script reads (descriptive, or files the rules take as inputs).
 STUDY_KEYS_NOT_IN_PARAMS = (
-    "title",
     "source",
     "software",
     "raw_dir",

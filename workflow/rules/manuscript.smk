@@ -9,14 +9,8 @@ rule tables:
     input:
         stats="results/{study}/stats",
     output:
-        report(
-            directory("results/{study}/tables"),
-            patterns=["{table}.html"],
-            caption="../report/table.rst",
-            category="{study}",
-            subcategory="Tables",
-            labels={"study": "{study}", "table": "{table}"},
-        ),
+        # shown in the report by the manuscript rule's pages (legend under each item)
+        directory("results/{study}/tables"),
     log:
         "logs/{study}/tables.log",
     benchmark:
@@ -25,7 +19,6 @@ rule tables:
         "../../environment.yml"
     params:
         study=study_config("tables"),
-        captions=lambda wildcards: captions(wildcards, "tables"),
         library=LIBRARY,
     script:
         "../../scripts/tables.py"
@@ -39,14 +32,7 @@ rule figures:
         treatment_lines="results/{study}/clean/treatment_lines.csv",
         classification="results/{study}/classification.csv",
     output:
-        report(
-            directory("results/{study}/figures"),
-            patterns=["{figure}.png"],
-            caption="../report/figure.rst",
-            category="{study}",
-            subcategory="Figures",
-            labels={"study": "{study}", "figure": "{figure}"},
-        ),
+        directory("results/{study}/figures"),
     log:
         "logs/{study}/figures.log",
     benchmark:
@@ -55,10 +41,59 @@ rule figures:
         "../../environment.yml"
     params:
         study=study_config("figures"),
-        captions=lambda wildcards: captions(wildcards, "figures"),
         library=LIBRARY,
     script:
         "../../scripts/figures.py"
+
+
+rule manuscript:
+    input:
+        stats="results/{study}/stats",
+        tables=lambda wildcards: (
+            ["results/{study}/tables"]
+            if STUDIES[wildcards.study].get("tables")
+            else []
+        ),
+        figures=lambda wildcards: (
+            ["results/{study}/figures"]
+            if STUDIES[wildcards.study].get("figures")
+            else []
+        ),
+    output:
+        methods="results/{study}/methods.md",
+        markdown="results/{study}/manuscript.md",
+        docx="results/{study}/manuscript.docx",
+        pages=report(
+            directory("results/{study}/report_items"),
+            patterns=["{page}.html"],
+            caption="../report/manuscript_item.rst",
+            category=report_category,
+            subcategory=ITEMS,
+            labels=lambda wildcards: item_report_labels(
+                STUDIES[wildcards.study], wildcards.page
+            ),
+        ),
+        methods_html=report(
+            "results/{study}/methods.html",
+            caption="../report/methods.rst",
+            category=report_category,
+            subcategory=METHODS,
+            labels={"item": "Statistical analysis"},
+        ),
+    log:
+        "logs/{study}/manuscript.log",
+    benchmark:
+        "results/benchmarks/{study}/manuscript.tsv"
+    conda:
+        "../../environment.yml"
+    params:
+        study=study_config("manuscript"),
+        legends=lambda wildcards: compact(
+            {"pages": legends_of(STUDIES[wildcards.study])}
+        ),
+        library=LIBRARY,
+    script:
+        "../../scripts/manuscript.py"
 
 
 rule replication:
@@ -73,8 +108,8 @@ rule replication:
         replication=report(
             "results/{study}/replication.csv",
             caption="../report/replication_study.rst",
-            category="{study}",
-            subcategory="Replication",
+            category=report_category,
+            subcategory=AUDIT,
             labels={"study": "{study}", "table": "replication audit"},
         ),
         consistency="results/{study}/consistency.csv",
@@ -104,8 +139,8 @@ rule validation:
         csv=report(
             "results/{study}/validation.csv",
             caption="../report/validation.rst",
-            category="{study}",
-            subcategory="Validation",
+            category=report_category,
+            subcategory=AUDIT,
             labels={
                 "study": "{study}",
                 "table": "validation against the design's paper",

@@ -12,15 +12,15 @@ rule clean:
         flow=report(
             "results/{study}/clean/flow.csv",
             caption="../report/flow.rst",
-            category="{study}",
-            subcategory="Cohort",
+            category=report_category,
+            subcategory=COHORT,
             labels={"study": "{study}", "table": "flow of patients"},
         ),
         row_counts=report(
             "results/{study}/clean/row_counts.csv",
             caption="../report/row_counts.rst",
-            category="{study}",
-            subcategory="Cohort",
+            category=report_category,
+            subcategory=COHORT,
             labels={"study": "{study}", "table": "raw rows accounted for"},
         ),
     log:
@@ -47,8 +47,8 @@ rule classify:
         classification=report(
             "results/{study}/classification.csv",
             caption="../report/classification.rst",
-            category="{study}",
-            subcategory="Cohort",
+            category=report_category,
+            subcategory=COHORT,
             labels={"study": "{study}", "table": "specimens by HER2 status and rule"},
         ),
     log:

@@ -16,8 +16,8 @@ rule rigor:
         html=report(
             "results/{study}/rigor.html",
             caption="../report/rigor.rst",
-            category="{study}",
-            subcategory="Rigor",
+            category=report_category,
+            subcategory=AUDIT,
             labels={"study": "{study}", "table": "rigor report"},
         ),
     log:

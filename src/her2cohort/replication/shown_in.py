@@ -89,7 +89,7 @@ def _cell(table: Mapping[str, Any], selector: Mapping[str, Any], source: str) ->
         if group is not None and str(group) != "Total":
             where.append(f"column '{_label(table.get('group_labels'), group)}'")
         return ", ".join([*where, column])
-    if source in table.get("reads", _names({k: v for k, v in table.items() if k not in ("caption", "title", "footnotes")})):
+    if source in table.get("reads", _names({k: v for k, v in table.items() if k not in ("legend", "audit_note", "number", "supplementary", "part", "title", "footnotes", "regenerates")})):
         return ""
     return None
 
@@ -115,6 +115,6 @@ def shown_in(selectors: Iterable[Mapping[str, Any]], tables: Iterable[Mapping[st
             cell = _cell(table, selector, source)
             if cell is not None:
                 found.append(f"table {table['id']}" + (f" ({cell})" if cell else ""))
-        found += [f"figure {figure['id']}" for figure in figures if source in figure.get("reads", _names({k: v for k, v in figure.items() if k not in ("caption", "regenerates")}))]
+        found += [f"figure {figure['id']}" for figure in figures if source in figure.get("reads", _names({k: v for k, v in figure.items() if k not in ("legend", "audit_note", "number", "supplementary", "part", "title", "footnotes", "regenerates")}))]
         places += found or [f"stats/{source}.csv only (no table or figure prints it)"]
     return "; ".join(dict.fromkeys(places))

@@ -1,0 +1,53 @@
+"""Rule `manuscript`: results/{study}/methods.md, manuscript.md and manuscript.docx (every declared
+table and figure in manuscript order with its legend, and the methods text), and the study's report
+pages (one per item, legend under it, audit note folded; the methods)."""
+
+import platform
+from importlib import metadata
+from pathlib import Path
+
+from her2cohort.errors import StudyConfigError
+from her2cohort.io import user_errors
+from her2cohort.numbering import manuscript_items, numbering_problems
+from her2cohort.numbers import Printed
+from her2cohort.render.manuscript import item_page, manuscript_markdown, methods_page, page_name, write_docx
+from her2cohort.render.methods import methods_markdown
+from her2cohort.render.tables import render_table
+from her2cohort.results import Results
+
+smk = snakemake  # noqa: F821 (injected by Snakemake)
+
+#: the libraries that compute the statistics, by the name a reader knows
+LIBRARIES = {"her2cohort": "her2cohort", "NumPy": "numpy", "SciPy": "scipy", "pandas": "pandas"}
+
+with user_errors(smk.log[0]):
+    study = smk.params.study
+    where = f"config/studies/{study['study']}.yaml"
+    problems = numbering_problems(study, where)
+    if problems:
+        raise StudyConfigError("\n".join(problems))
+    results = Results(Path(smk.input.stats), where=where)
+    software = {"Python": platform.python_version(), **{name: metadata.version(package) for name, package in LIBRARIES.items()}}
+    methods = methods_markdown(study, results, software)
+    Path(smk.output.methods).write_text(methods, encoding="utf-8")
+
+    items = manuscript_items(study)
+    tables = {}
+    for item in items:
+        if item.kind == "table":  # the path of the table files: render_table, never formatted again here
+            tables[item.id], _ = render_table(results, item.spec, Printed())
+    title = study.get("title", study["study"])
+    figures = Path(str(smk.input.figures))  # read only when the study declares figures
+    Path(smk.output.markdown).write_text(manuscript_markdown(title, methods, items, tables), encoding="utf-8")
+    write_docx(smk.output.docx, title, methods, items, tables, figures)
+
+    pages = Path(smk.output.pages)
+    pages.mkdir(parents=True, exist_ok=True)
+    for position, item in enumerate(items, start=1):
+        if item.kind == "table":
+            page = item_page(item, table_page=(Path(str(smk.input.tables)) / f"{item.id}.html").read_text(encoding="utf-8"))
+        else:
+            page = item_page(item, png=(figures / f"{item.id}.png").read_bytes())
+        (pages / page_name(position, item)).write_text(page, encoding="utf-8")
+    Path(smk.output.methods_html).write_text(methods_page(methods, f"Statistical analysis: {title}"), encoding="utf-8")
+    Path(smk.log[0]).write_text(f"{len(items)} items: " + ", ".join(item.label for item in items) + "\n", encoding="utf-8")
