@@ -9,10 +9,10 @@ from pathlib import Path
 from her2cohort.errors import StudyConfigError
 from her2cohort.io import user_errors
 from her2cohort.numbering import manuscript_items, numbering_problems
-from her2cohort.numbers import Printed
+from her2cohort.numbers import JournalStyle
 from her2cohort.render.manuscript import item_page, manuscript_markdown, methods_page, page_name, write_docx
 from her2cohort.render.methods import methods_markdown
-from her2cohort.render.tables import render_table
+from her2cohort.render.tables.journal import compose
 from her2cohort.results import Results
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)
@@ -32,14 +32,18 @@ with user_errors(smk.log[0]):
     Path(smk.output.methods).write_text(methods, encoding="utf-8")
 
     items = manuscript_items(study)
+    try:
+        style = JournalStyle.from_config(study.get("journal_style"))
+    except (TypeError, ValueError) as err:
+        raise StudyConfigError(f"{where}: {err}") from None
     tables = {}
     for item in items:
-        if item.kind == "table":  # the path of the table files: render_table, never formatted again here
-            tables[item.id], _ = render_table(results, item.spec, Printed())
+        if item.kind == "table":  # the path of the table files (compose), never formatted again here
+            tables[item.id], _, _ = compose(results, item.spec, style)
     title = study.get("title", study["study"])
     figures = Path(str(smk.input.figures))  # read only when the study declares figures
     Path(smk.output.markdown).write_text(manuscript_markdown(title, methods, items, tables), encoding="utf-8")
-    write_docx(smk.output.docx, title, methods, items, tables, figures)
+    write_docx(smk.output.docx, title, methods, items, tables, figures, style)
 
     pages = Path(smk.output.pages)
     pages.mkdir(parents=True, exist_ok=True)

@@ -272,6 +272,7 @@ RULE_STUDY_KEYS = {
         "derive",
         "endpoints",
         "significance_level",
+        "journal_style",
     ),
     # the analyses' variants; the guideline's cutoffs
     "replication": ("study", "her2_guideline", "analyses"),

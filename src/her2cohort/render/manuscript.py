@@ -18,46 +18,20 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import re
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-import pandas as pd
 import yaml
 
 from her2cohort.numbering import Item
-from her2cohort.render.export import to_markdown
+from her2cohort.numbers import JournalStyle
+from her2cohort.render.export import add_docx_table, markdown_table, new_document, save_docx
 from her2cohort.render.html import STYLE, markdown_to_html
+from her2cohort.render.tables.journal import JournalTable
 
 #: Width of a figure in the Word file (cm): a two-column journal figure.
 FIGURE_WIDTH_CM = 17.0
-
-
-def _append_table(document, table: pd.DataFrame, caption: str, footnotes: Sequence[str]) -> None:
-    """The one place the manuscript writes a table into Word (caption above, footnotes under).
-    To be switched to ``her2cohort.render.export.add_docx_table(document, table, caption,
-    footnotes, style)`` when the journal table writer offers it."""
-    from docx.shared import Pt
-
-    heading = document.add_paragraph()
-    heading.add_run(caption).bold = True
-    grid = document.add_table(rows=1, cols=len(table.columns))
-    grid.style = "Table Grid"
-    for cell, name in zip(grid.rows[0].cells, table.columns):
-        cell.text = str(name)
-        cell.paragraphs[0].runs[0].bold = True
-    for values in table.itertuples(index=False):
-        for cell, value in zip(grid.add_row().cells, values):
-            cell.text = str(value)
-    for row in grid.rows:
-        for cell in row.cells:
-            for paragraph in cell.paragraphs:
-                for run in paragraph.runs:
-                    run.font.size = Pt(8)
-    for note in footnotes:
-        paragraph = document.add_paragraph()
-        paragraph.add_run(note).font.size = Pt(8)
 
 
 def _caption(item: Item) -> str:
@@ -65,25 +39,15 @@ def _caption(item: Item) -> str:
     return f"{item.label}. {item.title}".strip() if item.kind == "table" else f"{item.label}."
 
 
-def write_docx(path: str | Path, title: str, methods: str, items: Sequence[Item], tables: Mapping[str, pd.DataFrame], figures: Path) -> None:
-    """The manuscript as Word: A4, the methods paragraph, then every item in order."""
-    import datetime
-
-    from docx import Document
+def write_docx(path: str | Path, title: str, methods: str, items: Sequence[Item], tables: Mapping[str, JournalTable], figures: Path, style: JournalStyle | None = None) -> None:
+    """The manuscript as Word, on the journal style's page (A4 or Letter): the methods
+    paragraph, then every item in order; each table through the table files' own writer
+    (:func:`her2cohort.render.export.add_docx_table`: three-line style, repeated header,
+    markers and footnotes), captioned with its manuscript label."""
     from docx.shared import Cm, Pt
 
-    from her2cohort.io import stable_zip, write_bytes
-
-    document = Document()
-    core = document.core_properties
-    core.author = core.last_modified_by = "her2cohort"
-    core.created = core.modified = datetime.datetime(2000, 1, 1)
-    core.revision = 1
-    core.title = title
-    section = document.sections[0]
-    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Cm(2.0))
+    document = new_document(style)
+    document.core_properties.title = title
     document.styles["Normal"].font.size = Pt(10)
     document.add_heading(title, level=1)
     for block in methods.strip().split("\n\n"):
@@ -94,24 +58,22 @@ def write_docx(path: str | Path, title: str, methods: str, items: Sequence[Item]
     for item in items:
         document.add_page_break()
         if item.kind == "table":
-            _append_table(document, tables[item.id], _caption(item), [item.legend, *item.spec.get("footnotes", [])])
+            add_docx_table(document, tables[item.id], caption=_caption(item), style=style)
         else:
             document.add_picture(str(figures / f"{item.id}.png"), width=Cm(FIGURE_WIDTH_CM))
             paragraph = document.add_paragraph()
             paragraph.add_run(_caption(item) + " ").bold = True
             paragraph.add_run(item.legend)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    write_bytes(path, stable_zip(buffer.getvalue()))
+    save_docx(document, path)
 
 
-def manuscript_markdown(title: str, methods: str, items: Sequence[Item], tables: Mapping[str, pd.DataFrame], figures_link: str = "figures") -> str:
-    """The manuscript as Markdown (figures linked as ``{figures_link}/{id}.png``)."""
+def manuscript_markdown(title: str, methods: str, items: Sequence[Item], tables: Mapping[str, JournalTable], figures_link: str = "figures") -> str:
+    """The manuscript as Markdown (figures linked as ``{figures_link}/{id}.png``); each table
+    as the table files print it (:func:`her2cohort.render.export.markdown_table`)."""
     parts = [f"# {title}", methods.strip()]
     for item in items:
         if item.kind == "table":
-            notes = "\n\n".join([item.legend, *item.spec.get("footnotes", [])])
-            parts.append(f"**{_caption(item)}**\n\n{to_markdown(tables[item.id]).strip()}\n\n{notes}")
+            parts.append(markdown_table(tables[item.id], caption=_caption(item)).strip())
         else:
             parts.append(f"![{item.label}]({figures_link}/{item.id}.png)\n\n**{_caption(item)}** {item.legend}")
     return "\n\n".join(parts) + "\n"
