@@ -38,7 +38,7 @@ FIGURES = [(s, f["id"]) for s, study in STUDIES.items() for f in study.get("figu
 DIGIT = re.compile(r"\d")
 #: Names with digits that are not numbers: McNemar's discordant cells, and the words
 #: of axis titles the figure types write themselves.
-NAMES = ("n12", "n21", "1 - specificity", "95% CI")
+NAMES = ("n12", "n21", "1 - specificity", "1 \u2212 specificity", "95% CI")
 #: How a record says its value was computed, not read straight from the result.
 COMPUTED = ("computed", " x ", "sum of")
 

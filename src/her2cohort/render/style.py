@@ -173,7 +173,12 @@ def save_figure(figure, stem: str | Path, formats: Sequence[str] = ("pdf", "svg"
         fit_width(figure)
         apply_type(figure, family, floor)
         # the height of the content once, at the PNG's 300 dpi, for every file; the width is the declared one
-        tight = figure.get_tightbbox(figure.canvas.get_renderer()).padded(MARGIN)
+        tight = figure.get_tightbbox(figure.canvas.get_renderer())
+        overflow = max(-tight.x0, tight.x1 - width) * 72
+        if overflow > 1:
+            plt.close(figure)
+            raise ValueError(f"the drawing does not fit the declared width of {round(width / MM)} mm: {round(overflow)} pt too wide")
+        tight = tight.padded(MARGIN)
         box = Bbox([[0, tight.y0], [width, tight.y1]])
         for fmt in formats:
             path = stem.with_suffix(f".{fmt}")

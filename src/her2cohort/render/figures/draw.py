@@ -181,7 +181,10 @@ def draw_figures(sources: Sources, specs: list[Mapping], out, where: str) -> lis
         if signs:
             plt.close(figure)
             raise StudyConfigError(f"{where}: figure {spec['id']!r} draws ASCII signs: " + "; ".join(signs))
-        save_figure(figure, out / spec["id"], family=spec.get("font_family", FONT_FAMILY), tiff_resolution=tiff_dpi(spec))
+        try:
+            save_figure(figure, out / spec["id"], family=spec.get("font_family", FONT_FAMILY), tiff_resolution=tiff_dpi(spec))
+        except ValueError as err:
+            raise StudyConfigError(f"{where}: figure {spec['id']!r}: {err}") from None
         for name, table in drawn.items():
             write_table(table, out / f"{spec['id']}_{name}.csv")
         write_table(printed.frame(), out / f"{spec['id']}_numbers.csv")
