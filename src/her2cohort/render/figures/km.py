@@ -141,7 +141,8 @@ def km_height(width: float, n_groups: int, kmunicate: bool = False) -> float:
     """The height (inches) of a Kaplan-Meier figure ``width`` inches wide: the plot, the gap
     for the axis and the table title, and the numbers at risk."""
     rows = n_groups * (3 if kmunicate else 1)
-    return width * 0.62 + GAP + 0.16 * (rows + 1) + 0.3
+    legend_rows = 1 if n_groups <= 2 else 2  # three long labels take two rows at a column's width
+    return width * 0.62 + GAP + 0.16 * (rows + 1) + 0.2 + 0.13 * legend_rows
 
 
 def km_figure(
@@ -232,8 +233,25 @@ def km_figure(
         # the legend and the annotation where the curves are not: placed once the layout is known
         root = figure.figure if hasattr(figure, "figure") and figure.figure is not None else figure
         root.canvas.draw()
-        if len(groups) > 1 or groups[0] != "all":  # one row above the plot (survminer's "top"), leaving the plot to the curves
-            axis.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=len(groups), borderaxespad=0.2, handlelength=1.5, columnspacing=1.2)
+        if len(groups) > 1 or groups[0] != "all":  # above the plot (survminer's "top"), leaving the plot to the curves
+            renderer = root.canvas.get_renderer()
+            # the plot's width once laid out to the figure's (render.style.fit_width): less the at-risk labels
+            labels_width = max(text.get_window_extent(renderer).width for text in table.get_yticklabels())
+            plot_width = figure.bbox.width - labels_width - 0.45 * root.dpi
+            for columns in range(len(groups), 0, -1):  # one row if it is no wider than the plot, else as few rows as fit
+                legend = axis.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=columns, borderaxespad=0.2, handlelength=1.5, columnspacing=1.2)
+                if legend.get_window_extent(renderer).width <= plot_width:
+                    break
+            if title:  # the title over the legend
+                axis.set_title(title, loc="left", pad=legend.get_window_extent(renderer).height * 72 / root.dpi + 2)
+        # the title and legend inside the figure: the plot is lowered by what stands above the figure's top
+        root.canvas.draw()
+        renderer = root.canvas.get_renderer()
+        above = max([axis.title.get_window_extent(renderer).y1] + ([axis.get_legend().get_window_extent(renderer).y1] if axis.get_legend() else []))
+        room = figure.bbox.y1 - 2 * root.dpi / 72
+        if above > room:
+            grid = axis.get_subplotspec().get_gridspec()
+            grid.update(top=grid.top - (above - room) / figure.bbox.height)
         if annotation:
             text = axis.text(0.98, 0.98, annotation, transform=axis.transAxes, fontsize=7, linespacing=1.3)
             free_place(axis, text, (CORNERS[annotation_loc],) if annotation_loc in CORNERS else None)
