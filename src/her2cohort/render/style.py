@@ -142,7 +142,7 @@ def fit_width(figure, margin: float = MARGIN, rounds: int = 4) -> None:
                     x, y = text.get_position()
                     xd = box.x0 + x * box.width
                     text.set_x((target0 + (xd - frames.x0) * scale - box.x0) / box.width)
-            figure.canvas.draw()
+            # no draw between rounds: get_tightbbox lays the ticks out for the new positions itself
 
 
 def save_figure(figure, stem: str | Path, formats: Sequence[str] = ("pdf", "svg", "png", "tiff"), *, width: float | None = None,
@@ -171,7 +171,6 @@ def save_figure(figure, stem: str | Path, formats: Sequence[str] = ("pdf", "svg"
         figure.set_dpi(300)
         apply_type(figure, family, floor)
         fit_width(figure)
-        apply_type(figure, family, floor)
         # the height of the content once, at the PNG's 300 dpi, for every file; the width is the declared one
         tight = figure.get_tightbbox(figure.canvas.get_renderer())
         overflow = max(-tight.x0, tight.x1 - width) * 72
