@@ -85,7 +85,7 @@ def test_the_saved_file_is_exactly_the_declared_width(lung_fit, tmp_path, width)
 
     assert Image.open(png).size[0] == pytest.approx(millimetres / 25.4 * 300, abs=1)
     image = Image.open(tiff)
-    assert image.info["compression"] == "tiff_lzw" and round(image.info["dpi"][0]) == 300
+    assert image.info["compression"] == "tiff_lzw" and round(image.info["dpi"][0]) == 300 and image.mode == "RGB"
     assert image.size[0] == pytest.approx(millimetres / 25.4 * 300, abs=1)
 
 
