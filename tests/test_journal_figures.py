@@ -285,3 +285,42 @@ def test_no_study_declares_an_ascii_sign_for_a_figure():
 
 def test_two_columns_is_174_mm():
     assert TWO_COLUMNS / MM == pytest.approx(174)
+
+
+# ------------------------------------------------------------------ every figure of every study (the pipeline run)
+
+RUN_STUDIES = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["studies"]
+RUN_FIGURES = [(study, f) for study in RUN_STUDIES for f in STUDIES[study].get("figures", [])]
+DEFAULT_WIDTHS = {"km": "one_column", "dot_plot": "one_column", "grouped_bar": "one_column", "multi_panel": "two_columns"}
+
+
+def check_figure_files(root, study: str, spec: dict) -> None:
+    """The checks of one written figure (see the test below); ``root`` holds ``results/``."""
+    folder = root / "results" / study / "figures"
+    name = spec["id"]
+    width = width_of(spec.get("width", DEFAULT_WIDTHS.get(spec["type"], "two_columns"))) / MM
+    assert _pdf_page_mm(folder / f"{name}.pdf")[0] == pytest.approx(width, abs=0.01), name
+    sizes = _svg_font_sizes(folder / f"{name}.svg")
+    assert sizes and min(size for size, _ in sizes) >= FONT_FLOOR, name
+    assert len({family for _, family in sizes}) == 1, name
+    from PIL import Image
+
+    tiff = Image.open(folder / f"{name}.tiff")
+    assert tiff.info["compression"] == "tiff_lzw" and round(tiff.info["dpi"][0]) in (300, 600) and tiff.mode == "RGB", name
+    texts = pd.read_csv(folder / f"{name}_texts.csv", dtype=str, keep_default_na=False)["text"]
+    assert not [t for t in texts if any(sign in t for sign in ("<=", ">=", "+/-"))], name
+    if spec["type"] == "multi_panel":
+        letters = [chr((ord("a") if spec.get("panel_labels", "lower") == "lower" else ord("A")) + i) for i in range(len(spec["panels"]))]
+        assert set(letters) <= set(texts) and set(spec["titles"]) <= set(texts), name
+    if spec["type"] == "km":  # the axis and the numbers at risk reach the last observation
+        fit = pd.read_csv(root / "results" / study / "stats" / f"{spec['from']}.csv")
+        at_risk = pd.read_csv(folder / f"{name}_at_risk.csv")
+        assert at_risk["time"].max() >= fit["time"].max(), name
+
+
+@pytest.mark.parametrize(("study", "spec"), RUN_FIGURES, ids=[f"{s}-{f['id']}" for s, f in RUN_FIGURES])
+def test_every_written_figure_is_as_a_journal_takes_it(pipeline_run, study, spec):
+    """Every figure of every study as written by the pipeline: the declared width (PDF page),
+    no text under 6 pt and one family (SVG), an RGB LZW TIFF, no ASCII signs in its texts, a
+    multi-panel figure's letters and titles, a Kaplan-Meier axis reaching the last observation."""
+    check_figure_files(pipeline_run, study, spec)
