@@ -41,7 +41,7 @@ META_FIGURES = [(m, f["id"]) for m, meta in METAS.items() for f in meta.get("fig
 DIGIT = re.compile(r"\d")
 #: Names with digits that are not numbers: McNemar's discordant cells, and the words
 #: of axis titles the figure types write themselves.
-NAMES = ("n12", "n21", "1 - specificity", "95% CI")
+NAMES = ("n12", "n21", "1 - specificity", "1 \u2212 specificity", "95% CI")
 #: How a record says its value was computed, not read straight from the result.
 COMPUTED = ("computed", " x ", "sum of")
 
@@ -162,7 +162,10 @@ def _check_figure(results, spec) -> None:
     numbers = _numbers(folder, figure)
     assert _reprints(numbers) == []
     assert _sourced(numbers, results / "stats") == []
-    words = _spec_words(spec)
+    words = _spec_words({key: value for key, value in spec.items() if key != "layout"})  # a grid's "1, 2" are no words
+    if spec["type"] == "multi_panel":  # a multi-panel figure draws its panels' declarations
+        study = results.name
+        words |= set().union(*(_spec_words(f) for f in STUDIES[study]["figures"] if f["id"] in spec["panels"]))
     for data in folder.glob(f"{figure}_*.csv"):
         if data.name not in (f"{figure}_numbers.csv", f"{figure}_texts.csv"):
             frame = pd.read_csv(data, dtype=str, keep_default_na=False)

@@ -118,7 +118,7 @@ def test_draw_figures_writes_every_file_and_names_a_spec_that_does_not_fit(tmp_p
     specs = [{"id": "dots", "type": "dot_plot", "test": "depth", **base}, {"id": "bars", "type": "waterfall", **base}]
     assert draw_figures(sources, specs, tmp_path / "out", "study.yaml") == ["dots: dot_plot", "bars: waterfall"]
     written = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert written == sorted([f"{i}.{x}" for i in ("dots", "bars") for x in ("pdf", "svg", "png")] + ["dots_points.csv", "dots_summary.csv", "bars_bars.csv"]
+    assert written == sorted([f"{i}.{x}" for i in ("dots", "bars") for x in ("pdf", "svg", "png", "tiff")] + ["dots_points.csv", "dots_summary.csv", "bars_bars.csv"]
                              + [f"{i}_{kind}.csv" for i in ("dots", "bars") for kind in ("numbers", "texts")])
     bad = [specs[0], {"id": "broken", "type": "dot_plot", **base, "value": "no_such_column"}]
     with pytest.raises(StudyConfigError, match="study.yaml: figure 'broken'"):

@@ -125,12 +125,17 @@ def test_flow_diagram_shows_every_step_and_exclusion():
         {"step": 0, "label": "Registry of relapsed breast cancer after surgery", "n_remaining": 260, "n_excluded": 0, "reason": ""},
         {"step": 1, "label": "IHC of the primary tumour known", "n_remaining": 251, "n_excluded": 9, "reason": "unknown HER2 IHC of the primary tumour, including the specimens that could not be retrieved from the archive"},
         {"step": 2, "label": "IHC of the recurrence known", "n_remaining": 247, "n_excluded": 4, "reason": "unknown HER2 IHC of the recurrent tumour"},
+        {"step": 3, "label": "Recurrence biopsied", "n_remaining": 247, "n_excluded": 0, "reason": "no biopsy"},
+        {"step": 4, "label": "Follow-up known", "n_remaining": 247, "n_excluded": 0, "reason": "no follow-up"},
     ])
-    figure = flow_figure(flow, Printed(), notes=["Criterion (1): the export holds invasive carcinomas only."])
+    figure = flow_figure(flow, Printed())
     assert_no_overlap(figure)
     drawn = "\n".join(text for text, _ in texts(figure)).replace("\n", " ")
-    for value in ("(n = 260)", "(n = 251)", "Analysed: IHC of the recurrence known (n = 247)", "Excluded (n = 9)", "Excluded (n = 4)", "Criterion (1)"):
+    for value in ("(n = 260)", "(n = 251)", "Analysed: Follow-up known (n = 247)", "Excluded (n = 9)", "Excluded (n = 4)"):
         assert value in drawn
+    # CONSORT draws no box for a step that excluded nobody, and nothing but boxes and arrows
+    assert "n = 0" not in drawn and "Recurrence biopsied" not in drawn and "IHC of the recurrence known (n = 247)" in drawn
+    assert drawn.count("Excluded") == 2
 
 
 def test_new_figure_types_are_in_the_catalogue():

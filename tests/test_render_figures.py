@@ -32,7 +32,7 @@ def test_km_figure_files_are_byte_identical_and_undated(lung_fit, tmp_path):
     fit, risk = lung_fit
     first = save_figure(km_figure(fit, risk, Printed(), annotation="Log-rank p = 0.001"), tmp_path / "a" / "km")
     second = save_figure(km_figure(fit, risk, Printed(), annotation="Log-rank p = 0.001"), tmp_path / "b" / "km")
-    assert [p.suffix for p in first] == [".pdf", ".svg", ".png"]
+    assert [p.suffix for p in first] == [".pdf", ".svg", ".png", ".tiff"]
     for a, b in zip(first, second):
         assert a.read_bytes() == b.read_bytes(), a.suffix
     svg = first[1].read_text()

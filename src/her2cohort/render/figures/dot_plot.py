@@ -1,8 +1,9 @@
 """``dot_plot``: the "scatter plot" of the gastric heterogeneity study's Fig. 3b.
 
-Every patient's best % change in a column per group, equal values spread
-sideways (a deterministic beeswarm: the k-th of m equal values sits at offset
-(k - (m - 1) / 2) x step), the median (thick bar) and quartiles (R
+Every patient's best % change in a column per group, points that would
+overlap spread sideways (a deterministic beeswarm, :func:`beeswarm_offsets`:
+from the lowest value up, each point at the offset nearest the column's centre
+where it touches no point already placed; ties and near-ties alike), the median (thick bar) and quartiles (R
 ``quantile(type = 7)``, thin bars) of each group, the RECIST lines, and the p
 of the declared two-sample test (e.g. Mann-Whitney as R ``wilcox.test``) above
 the columns. No patient key is written to the drawn data (the points and the
@@ -29,12 +30,23 @@ from her2cohort.render.labels import label, method_name
 from her2cohort.render.style import ONE_COLUMN, PALETTE, STYLE, width_of
 
 
-def _swarm_offsets(values: np.ndarray, step: float) -> np.ndarray:
-    """Sideways offsets of equal values: the k-th of m ties at (k - (m - 1) / 2) x step."""
+def beeswarm_offsets(values: np.ndarray, x_unit: float, y_unit: float) -> np.ndarray:
+    """Sideways offsets (x units) of sorted ``values`` so that no two points' centres are
+    closer than one marker diameter: ``x_unit`` and ``y_unit`` are a diameter in x and in
+    y data units. From the lowest value up, each point takes the first of 0, +1, -1, +2,
+    -2, ... half-diameters where it is clear of every point placed (the beeswarm of R's
+    beeswarm package, method "swarm", without randomness: the same values give the same
+    plot)."""
+    placed: list[tuple[float, float]] = []
     offsets = np.zeros(len(values))
-    for unique in np.unique(values):
-        where = np.flatnonzero(values == unique)
-        offsets[where] = (np.arange(len(where)) - (len(where) - 1) / 2) * step
+    for index, value in enumerate(values):
+        near = [(x, y) for x, y in placed if abs(y - value) < y_unit]
+        for k in range(0, 2 * len(values) + 2):
+            offset = (k + 1) // 2 * (1 if k % 2 else -1) * x_unit / 2
+            if all(((offset - x) / x_unit) ** 2 + ((value - y) / y_unit) ** 2 >= 1 for x, y in near):
+                break
+        offsets[index] = offset
+        placed.append((offset, value))
     return offsets
 
 
@@ -50,7 +62,7 @@ def dot_plot_figure(
     thresholds: Sequence[float] = RECIST_THRESHOLDS,
     ylabel: str = "Best change from baseline (%)",
     width: float = ONE_COLUMN,
-    step: float = 0.045,
+    marker: float = 9,
     median_decimals: int = 1,
 ):
     """Dots per group with median and quartiles, and the test's p (printed by the caller);
@@ -58,20 +70,29 @@ def dot_plot_figure(
     median, q1, q3, n)."""
     levels = levels_of(data, group, group_levels)
     points, summaries = [], []
+    every = pd.to_numeric(data.loc[data[group].isin(levels), value], errors="coerce").dropna().to_numpy(float)
+    low = min(list(every) + [-100.0])
+    high = max(list(every) + list(thresholds))
+    ylim = (low - 5, high + 0.15 * (high - low))
+    height = width * 0.95
+    # one marker diameter (points) in data units of each axis, for an axes of about 80% of the figure
+    diameter = 2 * np.sqrt(marker / np.pi) * 1.15
+    x_unit = diameter / (0.8 * width * 72) * (len(levels) + 0.2)
+    y_unit = diameter / (0.8 * height * 72) * (ylim[1] - ylim[0])
     with plt.rc_context(STYLE):
-        figure, axis = plt.subplots(figsize=(width, width * 0.95))
+        figure, axis = plt.subplots(figsize=(width, height))
         for index, level in enumerate(levels):
             values = pd.to_numeric(data.loc[data[group] == level, value], errors="coerce").dropna().to_numpy(float)
             values = np.sort(values)
-            x = index + _swarm_offsets(values, step)
+            x = index + beeswarm_offsets(values, x_unit, y_unit)
             colour = PALETTE[index % len(PALETTE)]
-            axis.scatter(x, values, s=9, color=colour, alpha=0.8, linewidths=0, zorder=3)
+            axis.scatter(x, values, s=marker, color=colour, alpha=0.8, linewidths=0, zorder=3)
             if len(values):
                 q1, median, q3 = (float(q) for q in np.percentile(values, [25, 50, 75]))  # R quantile type 7
-                axis.plot([index - 0.28, index + 0.28], [median, median], color="black", linewidth=1.6, zorder=4)
+                axis.plot([index - 0.28, index + 0.28], [median, median], color="black", linewidth=1.6, zorder=2)
                 for quartile in (q1, q3):
-                    axis.plot([index - 0.16, index + 0.16], [quartile, quartile], color="black", linewidth=0.8, zorder=4)
-                axis.plot([index, index], [q1, q3], color="black", linewidth=0.8, zorder=4)
+                    axis.plot([index - 0.16, index + 0.16], [quartile, quartile], color="black", linewidth=0.8, zorder=2)
+                axis.plot([index, index], [q1, q3], color="black", linewidth=0.8, zorder=2)
                 text = printed("short", median, decimals=median_decimals, source=cell("summary", {"group": level}, "median"), where=f"median of {label(group_labels, level)}")
                 axis.annotate(minus(text), (index + 0.3, median), fontsize=6.5, va="center")
                 summaries.append({"group": level, "n": len(values), "median": median, "q1": q1, "q3": q3})
@@ -84,9 +105,7 @@ def dot_plot_figure(
             names.append(f"{label(group_labels, level)}\n(n = {n})")
         axis.set_xticks(range(len(levels)), names)
         axis.set_xlim(-0.6, len(levels) - 0.4)
-        low = min([p["value"] for p in points] + [-100.0])
-        high = max([p["value"] for p in points] + list(thresholds))
-        axis.set_ylim(low - 5, high + 0.15 * (high - low))
+        axis.set_ylim(*ylim)
         axis.set_ylabel(ylabel)
         if p_text:
             axis.text(0.5, 0.98, p_text, transform=axis.transAxes, ha="center", va="top", fontsize=7)

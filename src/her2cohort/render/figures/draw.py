@@ -1,6 +1,6 @@
 """Drawing a study's declared figures (``figures:`` of config/studies/{study}.yaml) and writing them.
 
-Beside each figure (PDF, SVG, 300 dpi PNG) go the data drawn in it
+Beside each figure (PDF, SVG, 300 dpi PNG, LZW TIFF) go the data drawn in it
 (``{id}_{name}.csv``), every number it prints with the value it was printed
 from and the format (``{id}_numbers.csv``, :class:`her2cohort.numbers.Printed`)
 and every text it draws (``{id}_texts.csv``: titles, labels, tick labels,
@@ -23,13 +23,14 @@ import matplotlib.text
 import numpy as np
 import pandas as pd
 
-from her2cohort.errors import StudyConfigError
+from her2cohort.errors import StudyConfigError, did_you_mean
 from her2cohort.io import write_table
 from her2cohort.numbers import Printed
 from her2cohort.render.figures import CROSS_STUDY_FIGURES, FIGURES
 from her2cohort.render.figures.sources import Sources
 from her2cohort.render.labels import label_lookups, unknown_label_keys
-from her2cohort.render.style import save_figure
+from her2cohort.render.figures.multi_panel import multi_panel
+from her2cohort.render.style import FONT_FAMILY, save_figure, tiff_dpi
 
 __all__ = ["Sources", "draw_figures", "drawn_texts"]
 
@@ -124,6 +125,26 @@ def analysis_set_problems(spec: Mapping, columns) -> list[str]:
     ]
 
 
+#: What a figure never prints: ASCII comparison and sign pairs (a journal sets ≤ ≥ ± −).
+ASCII_SIGNS = {"<=": "\u2264", ">=": "\u2265", "+/-": "\u00b1", "+-": "\u00b1", "=<": "\u2264", "=>": "\u2265"}
+
+
+def ascii_signs(texts: pd.DataFrame) -> list[str]:
+    """The drawn texts with an ASCII sign pair (:data:`ASCII_SIGNS`), each with the sign to write."""
+    return [f"{text!r}: write {sign!r} as {ASCII_SIGNS[sign]!r}" for text in texts["text"] for sign in ASCII_SIGNS if sign in str(text)]
+
+
+def draw_figure(sources: Sources, spec: Mapping, printed: Printed, declared: Mapping[str, Mapping]):
+    """One figure of a study: ``spec`` drawn by its type, a ``multi_panel`` figure from the
+    ``declared`` specs (by id) of its panels."""
+    if spec["type"] == "multi_panel":
+        unknown = [name for name in spec["panels"] if name not in declared]
+        if unknown:
+            raise ValueError("; ".join(f"panels: {name!r} is not a figure of this study: {did_you_mean(name, declared, 'figures')}" for name in unknown))
+        return multi_panel(sources, spec, printed, [declared[name] for name in spec["panels"]], FIGURES)
+    return {**FIGURES, **CROSS_STUDY_FIGURES}[spec["type"]](sources, spec, printed)
+
+
 def draw_figures(sources: Sources, specs: list[Mapping], out, where: str) -> list[str]:
     """Draw each spec of ``specs`` and write it under ``out`` (PDF, SVG, PNG, the drawn
     data as ``{id}_{name}.csv``, ``{id}_numbers.csv`` and ``{id}_texts.csv``); return a
@@ -141,11 +162,12 @@ def draw_figures(sources: Sources, specs: list[Mapping], out, where: str) -> lis
         if problems:
             raise StudyConfigError("\n".join(problems))
     lines = []
+    declared = {spec["id"]: spec for spec in specs}
     for spec in specs:
         printed = Printed()
         try:
             with label_lookups() as lookups:
-                figure, drawn = {**FIGURES, **CROSS_STUDY_FIGURES}[spec["type"]](sources, spec, printed)
+                figure, drawn = draw_figure(sources, spec, printed, declared)
             problems = unknown_label_keys(spec, lookups)  # a label of a level the figure does not draw
             if problems:
                 plt.close(figure)
@@ -153,7 +175,14 @@ def draw_figures(sources: Sources, specs: list[Mapping], out, where: str) -> lis
         except (KeyError, ValueError) as err:
             raise StudyConfigError(f"{where}: figure {spec['id']!r}: {err}") from None
         texts = drawn_texts(figure)
-        save_figure(figure, out / spec["id"])
+        signs = ascii_signs(texts)
+        if signs:
+            plt.close(figure)
+            raise StudyConfigError(f"{where}: figure {spec['id']!r} draws ASCII signs: " + "; ".join(signs))
+        try:
+            save_figure(figure, out / spec["id"], family=spec.get("font_family", FONT_FAMILY), tiff_resolution=tiff_dpi(spec))
+        except ValueError as err:
+            raise StudyConfigError(f"{where}: figure {spec['id']!r}: {err}") from None
         for name, table in drawn.items():
             write_table(table, out / f"{spec['id']}_{name}.csv")
         write_table(printed.frame(), out / f"{spec['id']}_numbers.csv")

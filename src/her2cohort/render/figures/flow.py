@@ -2,13 +2,14 @@
 
 Draws the cleaning stage's flow table (``results/{study}/clean/flow.csv``:
 step, label, n_remaining, n_excluded, reason): a box per step down the page
-(the registry first, then the patients left after each inclusion step), an
-arrow between them, and beside each arrow a box with the patients that step
-excluded and why (drawn even when it excluded nobody, so the diagram shows
-every criterion applied). The last box is the analysed cohort.
+(the registry first, then the patients left after each inclusion step that
+excluded anyone), an arrow between them, and beside each arrow a box with the
+patients that step excluded and why. A step that excluded nobody draws no box
+(CONSORT draws none: "n = 0" boxes only lengthen the diagram); the steps all
+stay in the drawn data. The last box is the analysed cohort. Nothing but boxes
+and arrows: what a reader must know about the criteria goes in the legend.
 
-Spec: ``notes`` (list of text printed under the diagram: criteria of the paper
-that the export makes moot, or that classification handles), ``title`` (the
+Spec: ``title`` (the
 prefix of the analysed box, default "Analysed"), ``classification: true`` (a
 box under the analysed one with the HER2 status of their specimens by each
 guideline rule, and those left indeterminate or not classified with the
@@ -19,7 +20,7 @@ reason: the classify stage's ``results/{study}/classification.csv``),
 from __future__ import annotations
 
 import textwrap
-from typing import Mapping, Sequence
+from typing import Mapping
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -61,11 +62,15 @@ def _classification_text(classification: pd.DataFrame, printed: Printed) -> str:
     return "\n".join(lines) if lines else "No HER2 data: no specimen classified"
 
 
-def flow_figure(flow: pd.DataFrame, printed: Printed, *, analysed_label: str = "Analysed", notes: Sequence[str] = (), width: float = TWO_COLUMNS, classification: pd.DataFrame | None = None):
+def flow_figure(flow: pd.DataFrame, printed: Printed, *, analysed_label: str = "Analysed", width: float = TWO_COLUMNS, classification: pd.DataFrame | None = None):
     """The flow table as boxes and arrows (see the module docstring); width in inches.
     ``classification``: the classify stage's summary, drawn in a box under the analysed one."""
     flow = flow.sort_values("step").reset_index(drop=True)
+    last_step = flow["step"].iloc[-1]
+    flow = flow[(flow.index == 0) | (flow["n_excluded"].fillna(0) > 0) | (flow["step"] == last_step)].reset_index(drop=True)
     main_x, main_width = width * 0.32, width * 0.5
+    if not (flow["n_excluded"].iloc[1:].fillna(0) > 0).any():  # no exclusion box: one centred column
+        main_x = width / 2
     side_x, side_width = width * 0.79, width * 0.36
     wrap_main, wrap_side = int(main_width / (FONT * 0.55 / 72)), int(side_width / (FONT * 0.55 / 72))
 
@@ -80,27 +85,23 @@ def flow_figure(flow: pd.DataFrame, printed: Printed, *, analysed_label: str = "
         y = _box(axis, main_x, y, main_width, f"{first['label']}\n(n = {n(first, 'n_remaining')})", wrap_main)
         for index in range(1, len(flow)):
             step = flow.iloc[index]
-            excluded = f"Excluded (n = {n(step, 'n_excluded')}): {step['reason']}"
+            excludes = step["n_excluded"] > 0
+            excluded = f"Excluded (n = {n(step, 'n_excluded')}): {step['reason']}" if excludes else ""
             side_height = len(textwrap.wrap(excluded, wrap_side)) * LINE + 2 * PAD
             # the arrow between two main boxes is long enough for the exclusion box beside it
-            arrow_gap = max(0.42, side_height + 0.16)
+            arrow_gap = max(0.42, side_height + 0.16) if excludes else 0.3
             branch = y - arrow_gap / 2
             axis.annotate("", xy=(main_x, y - arrow_gap), xytext=(main_x, y), arrowprops={"arrowstyle": "-|>", "linewidth": 0.7, "color": "black", "shrinkA": 0, "shrinkB": 0})
-            side_top = branch + side_height / 2
-            axis.plot([main_x, side_x - side_width / 2], [branch, branch], color="black", linewidth=0.7)
-            _box(axis, side_x, side_top, side_width, excluded, wrap_side, align="left")
+            if excludes:
+                side_top = branch + side_height / 2
+                axis.plot([main_x, side_x - side_width / 2], [branch, branch], color="black", linewidth=0.7)
+                _box(axis, side_x, side_top, side_width, excluded, wrap_side, align="left")
             last = index == len(flow) - 1
             label = f"{analysed_label}: {step['label']}" if last else step["label"]
             y = _box(axis, main_x, y - arrow_gap, main_width, f"{label}\n(n = {n(step, 'n_remaining')})", wrap_main)
         if classification is not None:
             axis.annotate("", xy=(main_x, y - 0.3), xytext=(main_x, y), arrowprops={"arrowstyle": "-|>", "linewidth": 0.7, "color": "black", "shrinkA": 0, "shrinkB": 0})
             y = _box(axis, main_x, y - 0.3, width * 0.9, _classification_text(classification, printed), int(width * 0.9 / (FONT * 0.55 / 72)), align="left")
-        if notes:
-            y -= 0.15
-            wrapped = [textwrap.fill(note, int(width / (FONT * 0.5 / 72))) for note in notes]
-            text = "\n".join(wrapped)
-            axis.text(0.05, y, text, ha="left", va="top", fontsize=FONT - 0.5, linespacing=1.25)
-            y -= (text.count("\n") + 1) * (FONT - 0.5) * 1.25 / 72
         bottom = y - 0.05
         height = 10.0 - bottom
         figure.set_size_inches(width, height)
@@ -120,7 +121,7 @@ def flow(sources: Sources, spec: Mapping, printed: Printed):
         if sources.classification is None:
             raise ValueError("classification: true needs the classify stage's classification.csv")
         classification = sources.classification
-    figure = flow_figure(sources.flow, printed, analysed_label=spec.get("title", "Analysed"), notes=spec.get("notes", []), width=width_of(spec.get("width", "two_columns")), classification=classification)
+    figure = flow_figure(sources.flow, printed, analysed_label=spec.get("title", "Analysed"), width=width_of(spec.get("width", "two_columns")), classification=classification)
     drawn = {"flow": sources.flow.reset_index(drop=True)}
     if classification is not None:
         drawn["classification"] = classification.reset_index(drop=True)

@@ -56,8 +56,8 @@ def grouped_bar_figure(
             for xi, g, row in zip(x, groups, part):
                 at = dict(source=cell(source, {"group": g, "level": level}), where=f"bar {label(group_labels, g)}, {label(level_labels, level)}")
                 # the percentage above the bar, its n inside the bar's top (white on the level's colour)
-                axis.text(xi, float(row["percent"]) + 1.0, f"{printed('percent', row['percent'], decimals=1, **at)}%", ha="center", va="bottom", fontsize=5.5)
-                axis.text(xi, float(row["percent"]) - 1.0, printed("count", row["n"], **at), ha="center", va="top", fontsize=5.5, color="white")
+                axis.text(xi, float(row["percent"]) + 1.0, f"{printed('percent', row['percent'], decimals=1, **at)}%", ha="center", va="bottom", fontsize=6)
+                axis.text(xi, float(row["percent"]) - 1.0, printed("count", row["n"], **at), ha="center", va="top", fontsize=6, color="white")
         sizes = [printed("count", select_rows(cells, {"group": g})["denominator"].iloc[0], source=cell(source, {"group": g}, "denominator"), where="x tick label") for g in groups]
         axis.set_xticks(range(len(groups)), [f"{label(group_labels, g)}\n(n = {size})" for g, size in zip(groups, sizes)])
         axis.set_ylabel(ylabel)

@@ -1,9 +1,12 @@
-"""``roc``: ROC curves, one panel each, with the Youden-optimal cutoff marked and the AUC.
+"""``roc``: ROC curves, one panel each, with the study's cutoff marked and the AUC.
 
 Spec: ``panels`` [{``curve`` (a roc_curve analysis), ``cutoff`` (a roc_cutoff
 analysis: its ``term: auc`` row, the AUC with its DeLong CI; its rows without a
-term, the Youden-optimal cutoffs, of which the first is marked), ``title``}],
-``width``. The drawn data are the curves.
+term, the Youden-optimal cutoffs), ``operating_point`` (a
+sensitivity_specificity analysis: the cutoff the study uses, e.g. "H-score >
+170" of its tables and odds ratios), ``title``}], ``width``. The point marked
+is the declared operating point when there is one, else the first Youden
+optimum. The drawn data are the curves.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from her2cohort.numbers import Printed, is_missing
-from her2cohort.render.figures.sources import Sources, cell
+from her2cohort.render.figures.sources import Sources, cell, signs
 from her2cohort.render.style import PALETTE, STYLE, TWO_COLUMNS, width_of
 
 #: The cutoff in the rule (">= 218.5"): pROC's midpoint of two observed values, at most 3 decimals.
@@ -44,7 +47,7 @@ def roc_figure(curves: Sequence[Mapping], *, width: float = TWO_COLUMNS):
             axis.set_xlim(-0.01, 1.01)
             axis.set_ylim(-0.01, 1.01)
             axis.set_aspect("equal")
-            axis.set_xlabel("1 - specificity")
+            axis.set_xlabel("1 \u2212 specificity")
             if index == 0:
                 axis.set_ylabel("Sensitivity")
             axis.set_title(panel.get("title", ""), loc="left")
@@ -62,14 +65,20 @@ def roc(sources: Sources, spec: Mapping, printed: Printed):
         curve = results.table(panel["curve"])
         name = panel.get("title", panel["curve"])
         auc = results.row(panel["cutoff"], {"term": "auc"})
-        # the Youden optima (rows without a term); of tied optima, the first as pROC lists them
-        optima = results.rows(panel["cutoff"], {"term": ""})
-        best = optima[optima["threshold"].notna()].iloc[0]
-        source, where = cell(panel["cutoff"], {"term": "NA", "optimum": "first"}), f"{name}, cutoff label"
-        if is_missing(best["cutoff"]):
-            rule = str(best["positive_if"])
-        else:  # pROC's rule: the side (">=" or "<="), then the cutoff
-            rule = f"{str(best['positive_if']).split(' ', 1)[0]} {printed('short', best['cutoff'], decimals=CUTOFF_DECIMALS, source=f'{source} / cutoff', where=where)}"
+        where = f"{name}, cutoff label"
+        if panel.get("operating_point"):  # the cutoff the study uses
+            best = results.table(panel["operating_point"]).iloc[0]
+            source = cell(panel["operating_point"])
+            rule = f"{signs(best['side'])} {printed('short', best['cutoff'], decimals=CUTOFF_DECIMALS, source=f'{source} / cutoff', where=where)}"
+        else:
+            # the Youden optima (rows without a term); of tied optima, the first as pROC lists them
+            optima = results.rows(panel["cutoff"], {"term": ""})
+            best = optima[optima["threshold"].notna()].iloc[0]
+            source = cell(panel["cutoff"], {"term": "NA", "optimum": "first"})
+            if is_missing(best["cutoff"]):
+                rule = signs(best["positive_if"])
+            else:  # pROC's rule: the side (">=" or "<="), then the cutoff
+                rule = f"{signs(str(best['positive_if']).split(' ', 1)[0])} {printed('short', best['cutoff'], decimals=CUTOFF_DECIMALS, source=f'{source} / cutoff', where=where)}"
         sensitivity = printed("percent", 100 * best["sensitivity"], decimals=1, source=f"{source} / 100 x sensitivity", where=where)
         specificity = printed("percent", 100 * best["specificity"], decimals=1, source=f"{source} / 100 x specificity", where=where)
         auc_text = printed("estimate_ci", auc["estimate"], auc["conf_low"], auc["conf_high"], decimals=3, source=cell(panel["cutoff"], {"term": "auc"}), where=f"{name}, AUC")

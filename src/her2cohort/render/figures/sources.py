@@ -40,3 +40,15 @@ def cell(analysis: str, where: Mapping | None = None, column: str = "") -> str:
     """How a printed number names where it was read: ``analysis / {column: value, ...} / column``."""
     selected = "{" + ", ".join(f"{key}: {value}" for key, value in where.items()) + "}" if where else ""
     return " / ".join(part for part in (analysis, selected, column) if part)
+
+
+#: ASCII sign pairs and the signs a journal sets.
+SIGNS = {"<=": "\u2264", ">=": "\u2265", "+/-": "\u00b1"}
+
+
+def signs(text: str) -> str:
+    """``text`` with its ASCII comparison signs as a journal sets them (``>=`` as ≥, ``<=`` as ≤, ``+/-`` as ±)."""
+    text = str(text)
+    for ascii_sign, sign in SIGNS.items():
+        text = text.replace(ascii_sign, sign)
+    return text

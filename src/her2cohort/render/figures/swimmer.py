@@ -5,7 +5,10 @@ coloured by best response, progression and ongoing marks, and optional reference
 Spec: ``from`` (a treatment_timeline analysis), ``line_labels`` (line -> printed
 regimen, e.g. the paper's abbreviations), ``references`` (``[{line, months,
 label}]``: numbers *about other studies*, declared in the figure's config, drawn
-and written to the figure's data, never audited as the patient's), ``xlabel``,
+and written to the figure's data, never audited as the patient's),
+``response_labels`` (line -> the response as the paper words it, for lines whose
+response was not graded by RECIST: "Response (well responded)" rather than the
+coded "PR"; such a line has its own colour and legend entry), ``xlabel``,
 ``width``. The drawn data are the lines (and the references).
 """
 
@@ -21,7 +24,7 @@ from matplotlib.ticker import MultipleLocator
 
 from her2cohort.numbers import Printed, is_missing
 from her2cohort.render.figures.sources import Sources
-from her2cohort.render.labels import label
+from her2cohort.render.labels import find_label, label
 from her2cohort.render.style import PALETTE, STYLE, TWO_COLUMNS, width_of
 from her2cohort.results import canonical
 
@@ -29,6 +32,8 @@ from her2cohort.results import canonical
 RESPONSE_COLOURS = {"CR": PALETTE[2], "PR": PALETTE[0], "SD": PALETTE[4], "PD": PALETTE[1], "NE": "#999999"}
 RESPONSE_NAMES = {"CR": "Complete response", "PR": "Partial response", "SD": "Stable disease", "PD": "Progressive disease", "NE": "Not evaluable"}
 NO_RESPONSE = "#DDDDDD"
+#: The colour of a response the paper words without a RECIST grade (``response_labels``).
+WORDED_RESPONSE = PALETTE[5]
 REFERENCE_COLOUR = "#555555"
 
 
@@ -40,7 +45,7 @@ def _flag(value) -> bool:
     return canonical(value) in ("true", "1.0")
 
 
-def _bar_text(row: Mapping, printed: Printed, source: str, where: str) -> str:
+def _bar_text(row: Mapping, printed: Printed, source: str, where: str, response: str = "") -> str:
     """"cycles, duration, best response" of a line (an ongoing line's duration is censored: ≥)."""
     parts = []
     if _present(row.get("cycles")):
@@ -49,7 +54,9 @@ def _bar_text(row: Mapping, printed: Printed, source: str, where: str) -> str:
     if _present(row.get("duration_months")):
         at_least = "\u2265 " if _flag(row.get("ongoing")) else ""
         parts.append(f"{at_least}{printed('number', row['duration_months'], decimals=1, source=f'{source} / duration_months', where=where)} mo")
-    if _present(row.get("best_response")):
+    if response:
+        parts.append(response)
+    elif _present(row.get("best_response")):
         parts.append(str(row["best_response"]))
     text = ", ".join(parts)
     return text + (" (ongoing)" if _flag(row.get("ongoing")) else "")
@@ -61,6 +68,7 @@ def swimmer_figure(
     *,
     line_labels: Mapping | None = None,
     references: Sequence[Mapping] = (),
+    response_labels: Mapping | None = None,
     xlabel: str = "Months from the start of the first line",
     width: float = TWO_COLUMNS,
     source: str = "timeline",
@@ -81,8 +89,9 @@ def swimmer_figure(
             line = int(row["line"])
             lane_of[(row.get("patient_key"), line)] = lane
             start, stop = float(row["start_months"]), float(row["stop_months"])
+            worded = find_label(response_labels, line) or ""
             response = str(row["best_response"]) if _present(row.get("best_response")) else ""
-            colour = RESPONSE_COLOURS.get(response, NO_RESPONSE)
+            colour = WORDED_RESPONSE if worded else RESPONSE_COLOURS.get(response, NO_RESPONSE)
             axis.barh(lane, stop - start, left=start, height=0.42, color=colour, edgecolor="black", linewidth=0.5, zorder=3)
             if _flag(row.get("progressed")):
                 axis.plot([float(row["progression_months"])], [lane], marker="X", color="black", markersize=5, zorder=4, linestyle="none")
@@ -91,7 +100,7 @@ def swimmer_figure(
                 axis.annotate("", xy=(stop + 1.4, lane), xytext=(stop, lane), arrowprops={"arrowstyle": "-|>", "color": "black", "linewidth": 0.9, "shrinkA": 0, "shrinkB": 0}, zorder=4)
                 end_of_text = stop + 1.4
             # offset in points, clear of the progression cross whatever the time scale
-            axis.annotate(_bar_text(row, printed, f"{source} / lane {lane + 1}", f"lane {lane + 1}, bar text"), (end_of_text, lane), xytext=(7, 0), textcoords="offset points", va="center", ha="left", fontsize=6.5, zorder=5)
+            axis.annotate(_bar_text(row, printed, f"{source} / lane {lane + 1}", f"lane {lane + 1}, bar text", worded), (end_of_text, lane), xytext=(7, 0), textcoords="offset points", va="center", ha="left", fontsize=6.5, zorder=5)
             stop_max = max(stop_max, end_of_text)
         for index, reference in enumerate(references):
             key = next((k for k in lane_of if k[1] == int(reference["line"])), None)
@@ -120,15 +129,18 @@ def swimmer_figure(
         axis.spines[["left"]].set_visible(False)
         axis.grid(axis="x", color="#E5E5E5", linewidth=0.5, zorder=0)
         axis.set_axisbelow(True)
-        responses = {canonical(r) for r in rows["best_response"]}
+        graded = [not find_label(response_labels, line) for line in rows["line"]]
+        responses = {canonical(r) for r, keep in zip(rows["best_response"], graded) if keep}
         handles = [Patch(facecolor=RESPONSE_COLOURS[r], edgecolor="black", linewidth=0.5, label=RESPONSE_NAMES[r]) for r in RESPONSE_COLOURS if r in responses]
+        if not all(graded):
+            handles.append(Patch(facecolor=WORDED_RESPONSE, edgecolor="black", linewidth=0.5, label="Response as described, not RECIST-graded"))
         if rows["progressed"].map(_flag).any():
             handles.append(Line2D([], [], marker="X", color="black", linestyle="none", markersize=5, label="Progression"))
         if rows["ongoing"].map(_flag).any():
             handles.append(Line2D([], [], marker=">", color="black", linestyle="-", markersize=4, linewidth=0.9, label="Ongoing at last contact"))
         if references:
             handles.append(Line2D([], [], color=REFERENCE_COLOUR, linestyle=(0, (3, 2)), linewidth=0.8, label="Cited trial's median PFS, from the line's start"))
-        axis.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=3, fontsize=6.5, handlelength=1.6, borderaxespad=0.3)
+        axis.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=2, fontsize=6.5, handlelength=1.6, borderaxespad=0.3)
         figure.tight_layout()
     return figure
 
@@ -146,6 +158,7 @@ def swimmer(sources: Sources, spec: Mapping, printed: Printed):
         printed,
         line_labels=spec.get("line_labels"),
         references=references,
+        response_labels=spec.get("response_labels"),
         xlabel=spec.get("xlabel", "Months from the start of the first line"),
         width=width_of(spec.get("width", "two_columns")),
         source=spec["from"],

@@ -7,7 +7,8 @@ Spec: ``from`` (a shift_table analysis: ``before``, ``after``, ``n``,
 in that order), ``tests`` (text -> analysis id whose p is printed under the
 panels), ``width``. The drawn data are the shift table with each cell's direction.
 
-Direction of a transition follows the declared level order: *loss* is a move down to the
+Both views order the levels the same way: the highest on top (the heat map's
+rows, the alluvial chart's nodes). Direction of a transition follows the declared level order: *loss* is a move down to the
 lowest level (e.g. to IHC 0), *decrease* any other move down, *unchanged*, *increase* a
 move up. The alluvial chart is the ``alluvial`` figure type's panel
 (:func:`her2cohort.render.figures.alluvial.alluvial_panel`) with the highest level on
@@ -55,21 +56,24 @@ def _counts(shift: pd.DataFrame, levels: list) -> np.ndarray:
 
 
 def _heatmap(axis, counts: np.ndarray, levels: list, names: list[str], labels: Sequence[str], printed: Printed, source: str) -> None:
+    """The shift table as a heat map, rows in the alluvial chart's order: the highest level on top."""
     rows, columns = counts.sum(axis=1), counts.sum(axis=0)
-    axis.imshow(counts, cmap="Blues", vmin=0, vmax=max(counts.max(), 1) * 1.15, aspect="equal")
-    for i in range(len(names)):
-        for j in range(len(names)):
+    k = len(names)
+    top_down = list(reversed(range(k)))  # row r of the image is level top_down[r]
+    axis.imshow(counts[top_down], cmap="Blues", vmin=0, vmax=max(counts.max(), 1) * 1.15, aspect="equal")
+    for i in top_down:
+        for j in range(k):
             at = dict(source=cell(source, {"before": levels[i], "after": levels[j]}, "n, and 100 x n / before_total"), where=f"heat map, {names[i]} -> {names[j]}")
             n = printed("count", counts[i, j], **at)
             percent = f"\n({printed('percent', 100 * int(counts[i, j]) / rows[i], decimals=0, **at)}%)" if rows[i] else ""
             dark = counts[i, j] > 0.55 * counts.max()
-            axis.text(j, i, f"{n}{percent}", ha="center", va="center", fontsize=6.5, color="white" if dark else "black")
-    for k in range(len(names)):  # unchanged: the diagonal
-        axis.add_patch(plt.Rectangle((k - 0.5, k - 0.5), 1, 1, fill=False, edgecolor="black", linewidth=0.9))
+            axis.text(j, k - 1 - i, f"{n}{percent}", ha="center", va="center", fontsize=6.5, color="white" if dark else "black")
+    for level in range(k):  # unchanged: the diagonal
+        axis.add_patch(plt.Rectangle((level - 0.5, k - 1 - level - 0.5), 1, 1, fill=False, edgecolor="black", linewidth=0.9))
     after_n = [printed("count", c, source=cell(source, {"after": level}, "after_total"), where=f"heat map, column {name}") for level, name, c in zip(levels, names, columns)]
-    before_n = [printed("count", r, source=cell(source, {"before": level}, "before_total"), where=f"heat map, row {name}") for level, name, r in zip(levels, names, rows)]
-    axis.set_xticks(range(len(names)), [f"{name}\n(n = {n})" for name, n in zip(names, after_n)])
-    axis.set_yticks(range(len(names)), [f"{name} (n = {n})" for name, n in zip(names, before_n)])
+    before_n = {i: printed("count", rows[i], source=cell(source, {"before": levels[i]}, "before_total"), where=f"heat map, row {names[i]}") for i in top_down}
+    axis.set_xticks(range(k), [f"{name}\n(n = {n})" for name, n in zip(names, after_n)])
+    axis.set_yticks(range(k), [f"{names[i]} (n = {before_n[i]})" for i in top_down])
     axis.set_xlabel(f"{labels[1]}")
     axis.set_ylabel(f"{labels[0]}")
     axis.tick_params(length=0)
