@@ -62,7 +62,7 @@ def test_a_field_some_values_lack_leaves_its_key_out_and_an_unknown_field_is_an_
 
 def test_braces_of_no_axis_stay_and_each_works_inside_a_table_or_figure():
     tables, problems, _ = expanded([{
-        "id": "t", "layout": "tests", "title": "T", "caption": "c",
+        "id": "t", "layout": "tests", "title": "T", "legend": "c",
         "rows": [{"section": "S"}, {"each": {"group": ["lrr", "dm"]}, "label": "{group} ({n} patients)", "from": "logrank_{group}"}],
     }], key="tables")
     assert problems == []

@@ -47,7 +47,7 @@ def _sources(lung_fit, lung) -> Sources:
 
 
 def _km_spec(id_: str, source: str, **extra) -> dict:
-    return {"id": id_, "type": "km", "caption": "c", "from": source, "times": TIMES, "group_levels": ["male", "female"],
+    return {"id": id_, "type": "km", "legend": "c", "from": source, "times": TIMES, "group_levels": ["male", "female"],
             "group_labels": {"male": "Male", "female": "Female"}, "xlabel": "Months", "ylabel": "Overall survival", **extra}
 
 
@@ -122,7 +122,7 @@ def test_a_multi_panel_figure_has_its_letters_titles_and_every_panel(tmp_path, l
     specs = [
         _km_spec("km_a", "km_all", cox="cox"),
         _km_spec("km_b", "km_old"),
-        {"id": "figure", "type": "multi_panel", "caption": "c", "panels": ["km_a", "km_b"], "titles": ["All patients", "Aged 63 or more"],
+        {"id": "figure", "type": "multi_panel", "legend": "c", "panels": ["km_a", "km_b"], "titles": ["All patients", "Aged 63 or more"],
          "layout": [1, 2], "panel_labels": "upper", "width": "two_columns"},
     ]
     assert draw_figures(_sources(lung_fit, lung), specs, tmp_path, "study.yaml")[-1] == "figure: multi_panel"
@@ -138,7 +138,7 @@ def test_a_multi_panel_figure_has_its_letters_titles_and_every_panel(tmp_path, l
 
 
 def test_a_multi_panel_figure_names_an_unknown_panel(tmp_path, lung, lung_fit):
-    spec = {"id": "figure", "type": "multi_panel", "caption": "c", "panels": ["km_a", "km_z"]}
+    spec = {"id": "figure", "type": "multi_panel", "legend": "c", "panels": ["km_a", "km_z"]}
     with pytest.raises(StudyConfigError, match="'km_z' is not a figure of this study"):
         draw_figures(_sources(lung_fit, lung), [_km_spec("km_a", "km_all"), spec], tmp_path, "study.yaml")
 

@@ -20,7 +20,7 @@ from conftest import EXAMPLE_RAW, EXAMPLE_STUDY, ROOT, SCHEMAS, load_study
 from her2cohort import reference
 from her2cohort.analyses import CATALOGUE, params_schema, run_analysis
 from her2cohort.config import type_keys
-from her2cohort.render.figures import FIGURES
+from her2cohort.render.figures import STUDY_FIGURE_TYPES as FIGURES
 from her2cohort.render.tables import LAYOUTS
 
 SCHEMA = yaml.safe_load((SCHEMAS / "study.schema.yaml").read_text(encoding="utf-8"))

@@ -51,14 +51,15 @@ def test_a_key_of_another_figure_type_or_table_layout_is_an_error_there():
     $defs/figure_{type}, $defs/table_{layout}): one that another type takes is refused,
     naming the type, its keys and the types that take it."""
     study = expand_each(yaml.safe_load(EXAMPLE_STUDY.read_text()), "example.yaml")[0]  # the schema checks the items `each` stands for
-    study["figures"] = [{"id": "x", "type": "roc", "caption": "c", "panels": [{"curve": "a", "cutoff": "b"}], "kmunicate": True}]
-    study["tables"] = [{"id": "t", "layout": "estimates", "title": "T", "caption": "c", "rows": [{"label": "a", "from": "b"}], "blocks": []}]
+    study["figures"] = [{"id": "x", "type": "roc", "legend": "c", "panels": [{"curve": "a", "cutoff": "b"}], "kmunicate": True}]
+    study["tables"] = [{"id": "t", "layout": "estimates", "title": "T", "legend": "c", "rows": [{"label": "a", "from": "b"}], "blocks": []}]
     errors = schema_errors(study, SCHEMAS / "study.schema.yaml", "example.yaml")
     assert errors == [
         "example.yaml: at key 'figures.0': figure 'x' (type roc): 'kmunicate' is not a key of roc ('kmunicate' is a key of km) "
-        "(keys of roc: panels, width, id, type, caption, regenerates)",
+        "(keys of roc: panels, width, id, type, legend, audit_note, number, supplementary, part, regenerates, font_family, line_art)",
         "example.yaml: at key 'tables.0': table 't' (layout estimates): 'blocks' is not a key of estimates ('blocks' is a key of shift, shift_matrix) "
-        "(keys of estimates: rows, decimals, estimate_heading, id, layout, title, caption, regenerates, footnotes)",
+        "(keys of estimates: rows, decimals, estimate_heading, id, layout, title, legend, audit_note, number, supplementary, regenerates, footnotes, "
+        "group_heading, test_column, abbreviations)",
     ]
 
 
@@ -86,7 +87,7 @@ def test_an_analysis_parameter_naming_no_column(study):
 
 def test_an_unknown_parameter_name_of_an_analysis():
     problems = check_analyses([{"id": "a", "type": "logrank", "params": {"time": "t", "events": "e", "group": "g"}}], "example.yaml")
-    assert problems == ["example.yaml: analyses[0] (a): params do not fit logrank: missing a required argument: 'event'; 'events': did you mean 'event'? (the parameters of logrank: time, event, group, strata, rho)"]
+    assert problems == ["example.yaml: analyses[0] (a): params do not fit logrank: missing a required argument: 'event'; 'events': did you mean 'event'? (the parameters of logrank: time, event, group, strata, rho) ('events' is a parameter of meta_analysis)"]
 
 
 def _table1() -> pd.DataFrame:

@@ -194,7 +194,7 @@ def render(root: Path) -> str:
     from her2cohort.analyses import CATALOGUE, params_schema
     from her2cohort.config import _ref
     from her2cohort.declarations import LABELLED
-    from her2cohort.render.figures import FIGURES
+    from her2cohort.render.figures import STUDY_FIGURE_TYPES
     from her2cohort.render.tables import LAYOUTS
 
     schema = yaml.safe_load((root / SCHEMA).read_text(encoding="utf-8"))
@@ -249,13 +249,13 @@ def render(root: Path) -> str:
     out += [
         "## Reference: figure types",
         "",
-        "Every type (`her2cohort.render.figures.FIGURES`) with its keys (`config/schemas/study.schema.yaml`,",
+        "Every type (`her2cohort.render.figures.STUDY_FIGURE_TYPES`) with its keys (`config/schemas/study.schema.yaml`,",
         "`$defs/figure_{type}`); a key another type takes is an error here. Every figure has:",
         "",
         *_keys_table(_ref(schema, {"$ref": "#/$defs/figure_common"}), schema, set(), tuple(schema["properties"]["figures"]["items"]["required"])),
         "",
     ]
-    for kind in FIGURES:
+    for kind in STUDY_FIGURE_TYPES:
         node = schema["$defs"][f"figure_{kind}"]
         out += [f"### `{kind}`", "", " ".join(node["description"].split()), ""]
         item = _example(example.get("figures", []), "type", kind)
@@ -286,10 +286,10 @@ def document(root: Path) -> str:
 
 def figure_examples(root: Path) -> dict[str, str]:
     """Figure type -> the id of its example figure in the example study."""
-    from her2cohort.render.figures import FIGURES
+    from her2cohort.render.figures import STUDY_FIGURE_TYPES
 
     figures = example_items(root).get("figures", [])
-    return {kind: item["id"] for kind in FIGURES if (item := _example(figures, "type", kind))}
+    return {kind: item["id"] for kind in STUDY_FIGURE_TYPES if (item := _example(figures, "type", kind))}
 
 
 def thumbnails(root: Path, figures_dir: Path) -> list[Path]:

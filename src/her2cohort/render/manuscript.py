@@ -135,7 +135,7 @@ def methods_page(methods: str, title: str) -> str:
 
 def page_name(position: int, item: Item) -> str:
     """File name of an item's report page: its manuscript position first, so that names sort in order."""
-    return f"{position:02d}_{item.id}.html"
+    return f"{str(position).zfill(2)}_{item.id}.html"  # a file name, not a printed number
 
 
 def item_report_labels(study: Mapping[str, Any], name: str) -> dict[str, str]:

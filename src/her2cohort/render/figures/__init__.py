@@ -43,6 +43,11 @@ FIGURES = {
     "waterfall": waterfall,
 }
 
+#: Every figure type a study can declare: those above, and ``multi_panel`` (declared
+#: figures of the study drawn as the panels of one; :mod:`.multi_panel`, drawn by
+#: :func:`her2cohort.render.figures.draw.draw_figure`).
+STUDY_FIGURE_TYPES = tuple(sorted((*FIGURES, "multi_panel")))
+
 #: Figures of results pooled across studies (config/meta/*.yaml, her2cohort.literature),
 #: not declarable in a study file.
 CROSS_STUDY_FIGURES = {"meta_forest": meta_forest}

@@ -23,7 +23,7 @@ import matplotlib.text
 import numpy as np
 import pandas as pd
 
-from her2cohort.errors import StudyConfigError, did_you_mean
+from her2cohort.errors import StudyConfigError
 from her2cohort.io import write_table
 from her2cohort.numbers import Printed
 from her2cohort.render.figures import CROSS_STUDY_FIGURES, FIGURES
@@ -138,10 +138,7 @@ def draw_figure(sources: Sources, spec: Mapping, printed: Printed, declared: Map
     """One figure of a study: ``spec`` drawn by its type, a ``multi_panel`` figure from the
     ``declared`` specs (by id) of its panels."""
     if spec["type"] == "multi_panel":
-        unknown = [name for name in spec["panels"] if name not in declared]
-        if unknown:
-            raise ValueError("; ".join(f"panels: {name!r} is not a figure of this study: {did_you_mean(name, declared, 'figures')}" for name in unknown))
-        return multi_panel(sources, spec, printed, [declared[name] for name in spec["panels"]], FIGURES)
+        return multi_panel(sources, spec, printed, declared, FIGURES)
     return {**FIGURES, **CROSS_STUDY_FIGURES}[spec["type"]](sources, spec, printed)
 
 

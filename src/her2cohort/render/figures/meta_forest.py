@@ -135,8 +135,7 @@ def meta_forest(sources: Sources, spec: Mapping, printed: Printed):
     footer = (
         f"{printed('count', k, source=cell(name, {'row_kind': 'pooled'}, 'k'), where='footer')} studies. Heterogeneity: τ² = {stat('tau2', 'estimate', 3)}, I² = {stat('I2', 'estimate', 1)}%, "
         f"Q = {stat('Q', 'statistic', 2)} (df = {printed('count', k - 1, where='footer', source='computed: k - 1')}), "
-        f"{printed('p_phrase', sources.results.value(analysis, 'p_value', {'term': 'Q'}, variant), source=cell(name, {'term': 'Q'}, 'p_value'), where='footer')}. "
-        "Proportions (%) with 95% CI; logit scale, back-transformed."
+        f"{printed('p_phrase', sources.results.value(analysis, 'p_value', {'term': 'Q'}, variant), source=cell(name, {'term': 'Q'}, 'p_value'), where='footer')}."
     )
     frame = pd.DataFrame(rows)
     figure = meta_forest_figure(

@@ -22,6 +22,7 @@ from typing import Callable, Mapping, Sequence
 
 import matplotlib.pyplot as plt
 
+from her2cohort.errors import did_you_mean
 from her2cohort.numbers import Printed
 from her2cohort.render.figures.sources import Sources
 from her2cohort.render.style import MM, STYLE, width_of
@@ -38,9 +39,13 @@ def panel_letters(style: str, n: int) -> list[str]:
     return list(letters[:n])
 
 
-def multi_panel(sources: Sources, spec: Mapping, printed: Printed, panels: Sequence[Mapping], types: Mapping[str, Callable]):
-    """Draw ``panels`` (the declared figure specs named by ``spec["panels"]``) into one figure;
-    ``types`` the registry of figure types. Return (figure, drawn)."""
+def multi_panel(sources: Sources, spec: Mapping, printed: Printed, declared: Mapping[str, Mapping], types: Mapping[str, Callable]):
+    """Draw the figures ``spec["panels"]`` names (their specs from ``declared``, the study's
+    figures by id) into one figure; ``types`` the registry of figure types. Return (figure, drawn)."""
+    unknown = [name for name in spec["panels"] if name not in declared]
+    if unknown:
+        raise ValueError("; ".join(f"panels: {name!r} is not a figure of this study: {did_you_mean(name, declared, 'figures')}" for name in unknown))
+    panels: Sequence[Mapping] = [declared[name] for name in spec["panels"]]
     rows, columns = spec.get("layout", [1, len(panels)])
     if rows * columns < len(panels):
         raise ValueError(f"layout: {rows} x {columns} holds {rows * columns} panels, {len(panels)} are declared")
