@@ -26,6 +26,7 @@ LAYERS = {
     "her2cohort.placement": 1,
     "her2cohort.rawdata": 0,
     "her2cohort.guidelines": 0,
+    "her2cohort.workflow_hooks": 0,  # the Snakefile's onsuccess/onerror: no her2cohort import
     "her2cohort.thresholds": 3,  # read off the classifier
     "her2cohort.published": 1,
     "her2cohort.cleaning": 2,

@@ -9,6 +9,7 @@ from snakemake.utils import validate
 from her2cohort import config as config_io
 from her2cohort import library_checksum
 from her2cohort.placement import declarations as where_shown
+from her2cohort.workflow_hooks import cancel_rate_limiter_timers
 
 # The project folder (the Snakefile's) and its schemas: the library is given
 # these paths, it never derives them from where it is installed.
