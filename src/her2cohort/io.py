@@ -181,10 +181,10 @@ def _missing_markers(frame: pd.DataFrame) -> dict:
         missing = series.isna().to_numpy()
         if not missing.any():
             continue
-        rows: dict[str, list[int]] = {}
-        for position in missing.nonzero()[0]:
-            rows.setdefault(_sentinel(series.iat[position]) or "none", []).append(int(position))
-        markers[str(column)] = next(iter(rows)) if len(rows) == 1 else rows
+        positions = missing.nonzero()[0]
+        kinds = np.array([_sentinel(value) or "none" for value in series.to_numpy(dtype=object)[positions]], dtype=object)
+        found = sorted(set(kinds))
+        markers[str(column)] = found[0] if len(found) == 1 else {kind: positions[kinds == kind].tolist() for kind in found}
     return markers
 
 
@@ -250,7 +250,8 @@ def write_exchange(frame: pd.DataFrame, path: str | Path) -> None:
     import pyarrow as pa
     import pyarrow.feather as feather
 
-    frame = frame.reset_index(drop=True)
+    default_index = isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0 and frame.index.step == 1
+    frame = frame.copy(deep=False) if default_index else frame.reset_index(drop=True)  # (no copy of the data)
     frame.attrs = {}  # not data: the CSV never kept them either
     markers = _missing_markers(frame)
     # text columns are Arrow's own; any other object column (booleans, which Arrow would
