@@ -29,5 +29,6 @@ with user_errors(smk.log[0]):
     inputs = inputs_digest(smk.input[name] for name in ("stats", "analysis_set", "flow", "treatment_lines", "classification"))
     draw = lambda specs, folder: draw_figures(sources, specs, folder, where)  # noqa: E731
     lines, drawn = draw_cached(draw, study.get("figures", []), out, where, inputs, cache, environment_digest(smk.params.library))
-    print(f"{study['study']}: {len(drawn)} of {len(lines)} figures drawn, the others unchanged (from the cache)", file=sys.stderr)
+    unchanged = len(lines) - len(drawn)
+    print(f"{study['study']}: {len(drawn)} of {len(lines)} figures drawn" + (f", {unchanged} unchanged copied from the cache" if unchanged else ""), file=sys.stderr)
     Path(smk.log[0]).write_text("\n".join(lines) + "\n", encoding="utf-8")
