@@ -86,3 +86,18 @@ def test_problems_of_every_figure_drawn_are_listed(drawn, tmp_path):
     with pytest.raises(StudyConfigError) as err:
         draw_cached(lambda s, f: draw_figures(sources, s, f, where), broken, tmp_path / "out", where, inputs_digest([stats]), tmp_path / "cache")
     assert "figure3a_waterfall" in str(err.value) and "figure3b_dot_plot" in str(err.value)
+
+
+def test_the_key_changes_with_spec_inputs_library_and_settings():
+    import matplotlib
+
+    from her2cohort.render.figure_cache import figure_key
+
+    spec = {"id": "f", "type": "km", "from": "km"}
+    base = figure_key(spec, "s.yaml", "inputs", environment_digest("lib"))
+    assert base == figure_key(dict(reversed(spec.items())), "s.yaml", "inputs", environment_digest("lib"))  # key order is not content
+    assert base != figure_key({**spec, "annotation_loc": "lower left"}, "s.yaml", "inputs", environment_digest("lib"))
+    assert base != figure_key(spec, "s.yaml", "other inputs", environment_digest("lib"))
+    assert base != figure_key(spec, "s.yaml", "inputs", environment_digest("another library"))
+    with matplotlib.rc_context({"lines.linewidth": 3.0}):  # a matplotlibrc that draws otherwise
+        assert base != figure_key(spec, "s.yaml", "inputs", environment_digest("lib"))
