@@ -55,6 +55,7 @@ def test_cold_then_one_edit_then_damage(drawn):
     # cold: every figure drawn, each alone, byte-identical to drawing them together
     lines, redrawn = draw_cached(draw, specs, tmp / "cold", where, inputs, cache, environment)
     assert redrawn == list(FIGURES) and files(tmp / "cold") == files(plain)
+    assert sorted(p.name for p in tmp.iterdir() if p.name.startswith(".")) == [] and not (cache / ".drawing").exists()  # no scratch left
     assert lines == draw_figures(sources, specs, tmp / "again", where)
     # nothing changed: nothing drawn, the same bytes
     lines_warm, redrawn = draw_cached(draw, specs, tmp / "warm", where, inputs, cache, environment)
@@ -71,7 +72,7 @@ def test_cold_then_one_edit_then_damage(drawn):
     _, redrawn = draw_cached(draw, edited, tmp / "data", where, inputs_digest([stats, plain / "figure2a_pfs.png"]), cache, environment)
     assert redrawn == list(FIGURES)
     # a damaged entry is drawn again, not copied
-    entry = next((cache / "figure3a_waterfall").iterdir())
+    entry = next((cache / "entries" / "figure3a_waterfall").iterdir())
     (entry / "figure3a_waterfall.png").write_bytes(b"not a png")
     _, redrawn = draw_cached(draw, edited, tmp / "damaged", where, inputs_digest([stats, plain / "figure2a_pfs.png"]), cache, environment)
     assert redrawn == ["figure3a_waterfall"]

@@ -103,7 +103,7 @@ def _restore(entry: Path, out: Path) -> str | None:
 
 def _store(cache: Path, figure_id: str, key: str, drawn: Path, line: str) -> None:
     """Keep the files of ``drawn`` (one figure's) as ``cache/{figure_id}/{key}``, the only entry of that figure."""
-    folder = cache / figure_id
+    folder = cache / "entries" / figure_id
     folder.mkdir(parents=True, exist_ok=True)
     partial = Path(tempfile.mkdtemp(dir=folder, prefix=".partial-"))
     try:
@@ -143,16 +143,21 @@ def draw_cached(
     if cache is None:
         return draw(specs, out), [spec["id"] for spec in specs]
     cache = Path(cache)
+    # figures are drawn in a scratch folder of the cache, outside the job's output: a
+    # killed job leaves nothing beside its results (the next job clears it)
+    scratch_root = cache / ".drawing"
+    shutil.rmtree(scratch_root, ignore_errors=True)
+    scratch_root.mkdir(parents=True, exist_ok=True)
     lines: dict[str, str] = {}
     drawn_ids, problems = [], []
     for spec in specs:
         key = figure_key(spec, where, inputs, environment)
-        entry = cache / spec["id"] / key
+        entry = cache / "entries" / spec["id"] / key
         line = _restore(entry, out) if entry.is_dir() else None
         if line is not None:
             lines[spec["id"]] = line
             continue
-        with tempfile.TemporaryDirectory(dir=out.parent, prefix=f".{out.name}-drawing-") as scratch:
+        with tempfile.TemporaryDirectory(dir=scratch_root) as scratch:
             folder = Path(scratch)
             try:
                 [line] = draw([spec], folder)
@@ -165,6 +170,7 @@ def draw_cached(
                 _store(cache, spec["id"], key, folder, line)
         lines[spec["id"]] = line
         drawn_ids.append(spec["id"])
+    shutil.rmtree(scratch_root, ignore_errors=True)
     if problems:
         raise StudyConfigError("\n".join(problems))
     return [lines[spec["id"]] for spec in specs], drawn_ids
