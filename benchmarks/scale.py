@@ -25,7 +25,7 @@ import os
 import time
 from pathlib import Path
 
-from common import DEFAULT_BASE, OUT, PYTHON, BENCH, ROOT, export_revision, growth_exponent, library_env, machine, median, nlogn_exponent, ratio, resolve_base, run_child, save_results, table
+from common import DEFAULT_BASE, OUT, PYTHON, ROOT, export_revision, growth_exponent, library_env, machine, median, nlogn_exponent, ratio, resolve_base, run_child, save_results, table
 import synthetic
 
 STAGES = ("clean", "classify", "table1", "km_logrank", "cox", "roc", "analyses", "figures")
