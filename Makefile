@@ -81,15 +81,18 @@ slurm-check: $(STAMP)
 
 # Benchmarks (speed, memory; benchmarks/README.md): on demand, never part of `make test`.
 # BENCH_ARGS passes options to one benchmark, e.g. make bench-scale BENCH_ARGS="--sizes 1000,10000".
+# bench-pipeline and bench-scale also run BASE, a git revision (default: the merge-base of
+# HEAD and main; BASE=none: no comparison), interleaved, and print this tree's ratio to it.
+BASE ?= merge-base
 .PHONY: bench bench-pipeline bench-scale bench-r
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py all
 
 bench-pipeline: $(STAMP)
-	$(BIN)/python benchmarks/run.py pipeline $(BENCH_ARGS)
+	$(BIN)/python benchmarks/run.py pipeline --base $(BASE) $(BENCH_ARGS)
 
 bench-scale: $(STAMP)
-	$(BIN)/python benchmarks/run.py scale $(BENCH_ARGS)
+	$(BIN)/python benchmarks/run.py scale --base $(BASE) $(BENCH_ARGS)
 
 bench-r: $(STAMP)
 	$(BIN)/python benchmarks/run.py versus_r $(BENCH_ARGS)

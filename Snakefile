@@ -45,6 +45,16 @@ include: "workflow/rules/rigor.smk"
 include: "workflow/rules/meta.smk"
 
 
+# Exit as soon as the run is over: Snakemake's job rate limiter leaves a timer that
+# Python would wait up to a second for (her2cohort.workflow_hooks; docs/snakemake-exit-timer.md).
+onsuccess:
+    cancel_rate_limiter_timers()
+
+
+onerror:
+    cancel_rate_limiter_timers()
+
+
 rule all:
     default_target: True
     input:

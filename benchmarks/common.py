@@ -121,3 +121,44 @@ def save_results(out: Path, stem: str, records, summary, text: str) -> Path:
     (results / f"{stem}.json").write_text(json.dumps({"records": records, "summary": summary}, indent=1))
     (results / f"{stem}.md").write_text(text + "\n")
     return results
+
+
+# ---------------------------------------------------------------------------
+# The baseline: another git revision of the project, measured in the same run
+# ---------------------------------------------------------------------------
+
+#: What ``--base`` means when not given: the commit this branch left main at.
+DEFAULT_BASE = "merge-base"
+
+
+def resolve_base(spec: str | None) -> str | None:
+    """The commit to compare with: ``merge-base`` (default: ``git merge-base HEAD main``), any
+    revision git knows, or ``none`` (no comparison). Returns the full hash, or None."""
+    if spec is None or spec.lower() == "none":
+        return None
+    if spec == DEFAULT_BASE:
+        found = subprocess.run(["git", "merge-base", "HEAD", "main"], cwd=ROOT, capture_output=True, text=True)
+    else:
+        found = subprocess.run(["git", "rev-parse", "--verify", f"{spec}^{{commit}}"], cwd=ROOT, capture_output=True, text=True)
+    if found.returncode != 0:
+        raise SystemExit(f"--base {spec}: not a revision of this repository ({found.stderr.strip()})")
+    return found.stdout.strip()
+
+
+def export_revision(revision: str, target: Path) -> Path:
+    """The files of ``revision`` (library and workflow) in ``target``, as ``git archive`` gives them."""
+    target.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.run(["git", "archive", "--format=tar", revision], cwd=ROOT, capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+    return target
+
+
+def library_env(project: Path) -> dict:
+    """The environment that makes a run use ``project``'s own library (``project/src`` first on
+    PYTHONPATH, ahead of the editable install), for a revision and its baseline alike."""
+    path = [str(project / "src")] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
+
+
+def ratio(this: float, base: float) -> float:
+    return this / base if base and base > 0 and not math.isnan(this) else math.nan

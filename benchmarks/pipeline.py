@@ -65,15 +65,18 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from common import OUT, ROOT, ChildFailed, machine, median, save_results, table
+from common import DEFAULT_BASE, OUT, ROOT, ChildFailed, export_revision, library_env, machine, median, ratio, resolve_base, save_results, table
 
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 PROFILE = ("--workflow-profile", "workflow/profiles/default", "--cores", "2")
-#: What a run needs from the checkout (the library itself is the editable install).
-COPIED = ("Snakefile", "config", "workflow", "scripts", "data", "environment.yml")
+#: What a run needs from the checkout; its library (src/) is put first on PYTHONPATH
+#: (:func:`common.library_env`), so each revision runs its own.
+COPIED = ("Snakefile", "config", "workflow", "scripts", "data", "environment.yml", "src")
 SCENARIOS = ("cold", "noop", "figure", "raw")
 #: Issue 7's targets, seconds of wall time; the raw-data change has none.
 TARGETS = {"cold": 20.0, "noop": 2.0, "figure": 5.0}
+#: Issue 18's targets: wall time of this revision over the baseline's, measured in the same run.
+RATIO_TARGETS = {"cold": 0.70, "figure": 0.40}
 DESCRIPTION = {
     "cold": "cold full run, every study, empty results/",
     "noop": "no-op re-run, nothing changed",
@@ -343,7 +346,7 @@ class SnakemakeRun:
     output: str
 
 
-def run_snakemake(project: Path, log: Path) -> SnakemakeRun:
+def run_snakemake(project: Path, log: Path, env: dict | None = None) -> SnakemakeRun:
     """Snakemake with the default profile in ``project``; wall, CPU and peak RSS of it and its jobs.
 
     Output (stdout and stderr together) goes to ``log``, not a pipe, so a
@@ -355,7 +358,7 @@ def run_snakemake(project: Path, log: Path) -> SnakemakeRun:
     load_average = os.getloadavg()[0]
     with open(log, "w", encoding="utf-8") as handle:
         start = time.perf_counter()
-        process = subprocess.Popen([str(SNAKEMAKE), *PROFILE], cwd=project, stdout=handle, stderr=subprocess.STDOUT)
+        process = subprocess.Popen([str(SNAKEMAKE), *PROFILE], cwd=project, stdout=handle, stderr=subprocess.STDOUT, env=env or library_env(project))
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
@@ -365,55 +368,99 @@ def run_snakemake(project: Path, log: Path) -> SnakemakeRun:
     return SnakemakeRun(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, load_average, output)
 
 
-def measure(repeats: int, study: str, figure: str, field: str, values: tuple[str, ...], out: Path, keep: bool = False, log=print) -> list[dict]:
-    """``repeats`` x (cold, noop, figure, raw) in one scratch copy; one record per run."""
-    project = copy_project(Path(tempfile.mkdtemp(prefix="her2-bench-pipeline-")))
-    results = project / "results"
+def measure(repeats: int, study: str, figure: str, field: str, values: tuple[str, ...], out: Path, keep: bool = False, log=print, base: str | None = None) -> list[dict]:
+    """``repeats`` x (cold, noop, figure, raw) in one scratch copy of the working tree; one record
+    per run. With ``base`` (a commit), the same runs of that revision in a second scratch copy,
+    interleaved: each scenario runs on both before the next, in alternating order, so that a
+    ratio compares runs taken moments apart (records: ``revision`` "this" or "base")."""
+    projects = {"this": copy_project(Path(tempfile.mkdtemp(prefix="her2-bench-pipeline-")))}
+    if base is not None:
+        projects["base"] = export_revision(base, Path(tempfile.mkdtemp(prefix="her2-bench-pipeline-base-")))
     logs = out / "pipeline" / "logs"
-    log(f"scratch project: {project}")
+    for name, project in projects.items():
+        log(f"scratch project ({name}{' ' + base[:12] if name == 'base' else ', the working tree'}): {project}")
     records = []
     try:
         for repeat in range(repeats):
             for scenario in SCENARIOS:
-                change = ""
-                if scenario == "cold":
-                    for name in ("results", "logs"):
-                        shutil.rmtree(project / name, ignore_errors=True)
-                elif scenario == "figure":
-                    value = values[repeat % len(values)]
-                    old = edit_figure(project, study, figure, field, value)
-                    change = f"{study}.yaml figure {figure}: {field} {old or '(default)'!r} -> {value!r}"
-                elif scenario == "raw":
-                    old, new = edit_raw_cell(project, study, RAW_COLUMN, 1 if repeat % 2 == 0 else -1)
-                    change = f"data/raw/{study}/patients.csv, first patient, {RAW_COLUMN} {old} -> {new}"
-                before = benchmark_files(results)
-                run = run_snakemake(project, logs / f"{scenario}_{repeat}.log")
-                jobs = [j for j in jobs_run(run.output) if j.rule != TARGET_RULE]
-                after = benchmark_files(results)
-                written = sorted((benchmark_job(p, results) for p, stamp in after.items() if before.get(p) != stamp), key=str)
-                listed = sorted(((j.rule, j.study) for j in jobs), key=str)
-                if written != listed:
-                    raise ValueError(f"{scenario} run {repeat + 1}: Snakemake's output lists jobs {listed} but benchmark files were written for {written} (log {logs / f'{scenario}_{repeat}.log'})")
-                record = {
-                    "scenario": scenario,
-                    "repeat": repeat,
-                    "change": change,
-                    "wall_s": run.wall_s,
-                    "cpu_s": run.cpu_s,
-                    "max_rss_mib": run.max_rss_mib,
-                    "load_average": run.load_average,
-                    "jobs": [{"rule": j.rule, "study": j.study, "reason": reason_kinds(j.reason)} for j in jobs],
-                }
-                # the benchmark files this run wrote (every job's, in the cold run)
-                record["benchmarks"] = [{"rule": r, "study": s, **read_benchmark(p)} for p, (r, s) in ((p, benchmark_job(p, results)) for p in after) if before.get(p) != after[p]]
-                records.append(record)
-                log(f"  repeat {repeat + 1} {scenario:<6} {run.wall_s:7.2f} s wall {run.cpu_s:7.2f} s CPU {run.max_rss_mib:6.0f} MiB  {len(jobs):2d} jobs  (load {run.load_average:.1f})")
+                order = list(projects) if repeat % 2 == 0 else list(reversed(projects))
+                for revision in order:
+                    records.append(_measure_one(projects[revision], revision, scenario, repeat, study, figure, field, values, logs, log))
     finally:
-        if keep:
-            log(f"kept: {project}")
-        else:
-            shutil.rmtree(project, ignore_errors=True)
+        for project in projects.values():
+            if keep:
+                log(f"kept: {project}")
+            else:
+                shutil.rmtree(project, ignore_errors=True)
     return records
+
+
+def _measure_one(project: Path, revision: str, scenario: str, repeat: int, study: str, figure: str, field: str, values: tuple[str, ...], logs: Path, log) -> dict:
+    results = project / "results"
+    change = ""
+    if scenario == "cold":
+        for name in ("results", "logs"):
+            shutil.rmtree(project / name, ignore_errors=True)
+    elif scenario == "figure":
+        value = values[repeat % len(values)]
+        old = edit_figure(project, study, figure, field, value)
+        change = f"{study}.yaml figure {figure}: {field} {old or '(default)'!r} -> {value!r}"
+    elif scenario == "raw":
+        old, new = edit_raw_cell(project, study, RAW_COLUMN, 1 if repeat % 2 == 0 else -1)
+        change = f"data/raw/{study}/patients.csv, first patient, {RAW_COLUMN} {old} -> {new}"
+    before = benchmark_files(results)
+    name = f"{scenario}_{repeat}" if revision == "this" else f"{scenario}_{repeat}_{revision}"
+    run = run_snakemake(project, logs / f"{name}.log")
+    jobs = [j for j in jobs_run(run.output) if j.rule != TARGET_RULE]
+    after = benchmark_files(results)
+    written = sorted((benchmark_job(p, results) for p, stamp in after.items() if before.get(p) != stamp), key=str)
+    listed = sorted(((j.rule, j.study) for j in jobs), key=str)
+    if written != listed:
+        raise ValueError(f"{scenario} run {repeat + 1} ({revision}): Snakemake's output lists jobs {listed} but benchmark files were written for {written} (log {logs / f'{name}.log'})")
+    record = {
+        "revision": revision,
+        "scenario": scenario,
+        "repeat": repeat,
+        "change": change,
+        "wall_s": run.wall_s,
+        "cpu_s": run.cpu_s,
+        "max_rss_mib": run.max_rss_mib,
+        "load_average": run.load_average,
+        "jobs": [{"rule": j.rule, "study": j.study, "reason": reason_kinds(j.reason)} for j in jobs],
+    }
+    # the benchmark files this run wrote (every job's, in the cold run)
+    record["benchmarks"] = [{"rule": r, "study": s, **read_benchmark(p)} for p, (r, s) in ((p, benchmark_job(p, results)) for p in after) if before.get(p) != after[p]]
+    log(f"  repeat {repeat + 1} {scenario:<6} {revision:<4} {run.wall_s:7.2f} s wall {run.cpu_s:7.2f} s CPU {run.max_rss_mib:6.0f} MiB  {len(jobs):2d} jobs  (load {run.load_average:.1f})")
+    return record
+
+
+def compare(records: list[dict]) -> list[dict]:
+    """This revision over the baseline per scenario: medians of each, and the median of the
+    ratios of runs taken one after the other (same repeat), with the load beside them."""
+    rows = []
+    for scenario in SCENARIOS:
+        this = {r["repeat"]: r for r in records if r["scenario"] == scenario and r.get("revision", "this") == "this"}
+        base = {r["repeat"]: r for r in records if r["scenario"] == scenario and r.get("revision") == "base"}
+        pairs = sorted(set(this) & set(base))
+        if not pairs:
+            continue
+        wall = median([ratio(this[i]["wall_s"], base[i]["wall_s"]) for i in pairs])
+        target = RATIO_TARGETS.get(scenario)
+        rows.append({
+            "scenario": scenario,
+            "runs": str(len(pairs)),
+            "base_wall": median([base[i]["wall_s"] for i in pairs]),
+            "this_wall": median([this[i]["wall_s"] for i in pairs]),
+            "ratio_wall": wall,
+            "ratio_cpu": median([ratio(this[i]["cpu_s"], base[i]["cpu_s"]) for i in pairs]),
+            "target": f"<= {target:.2f}x" if target is not None else ("<= 2 s" if scenario == "noop" else "–"),
+            "met": ("met" if wall <= target else "MISSED") if target is not None else ("met" if scenario == "noop" and median([this[i]["wall_s"] for i in pairs]) <= TARGETS["noop"] else ("MISSED" if scenario == "noop" else "–")),
+            "load": median([x["load_average"] for i in pairs for x in (this[i], base[i])]),
+        })
+    return rows
+
+
+COMPARE_COLUMNS = [("scenario", "scenario"), ("runs", "pairs"), ("base_wall", "base wall s"), ("this_wall", "this wall s"), ("ratio_wall", "ratio wall"), ("ratio_cpu", "ratio CPU"), ("target", "target"), ("met", "met"), ("load", "load avg")]
 
 
 # ---------------------------------------------------------------------------
@@ -442,7 +489,10 @@ def _expected(scenario: str, job: dict, study: str) -> bool:
 
 
 def summarise(records: list[dict], study: str) -> dict[str, list[dict]]:
-    """The four tables: runs per scenario, cold run per rule, cold run per job, jobs of the re-runs."""
+    """The tables: runs per scenario, cold run per rule, cold run per job, jobs of the re-runs (this
+    revision's runs), and this revision over the baseline (:func:`compare`) when it was measured."""
+    comparison = compare(records)
+    records = [r for r in records if r.get("revision", "this") == "this"]
     scenarios = []
     for scenario in SCENARIOS:
         runs = [r for r in records if r["scenario"] == scenario]
@@ -518,7 +568,7 @@ def summarise(records: list[dict], study: str) -> dict[str, list[dict]]:
                 "beyond": ", ".join(beyond) or "none",
                 "reasons": " | ".join(reasons) or "–",
             })
-    return {"scenarios": scenarios, "rules": per_rule, "jobs": per_job, "reruns": reruns}
+    return {"scenarios": scenarios, "rules": per_rule, "jobs": per_job, "reruns": reruns, "comparison": comparison}
 
 
 SCENARIO_COLUMNS = [
@@ -540,11 +590,15 @@ SCENARIO_COLUMNS = [
 RULE_COLUMNS = [("rule", "rule"), ("jobs", "jobs"), ("sum_s", "s (sum)"), ("max_s", "s (max)"), ("sum_cpu", "CPU s (sum)"), ("max_cpu", "CPU s (max)"), ("max_rss", "max RSS MB")]
 JOB_COLUMNS = [("job", "job"), ("s", "s"), ("cpu_time", "CPU s"), ("max_rss", "max RSS MB"), ("mean_load", "mean load %"), ("cpu_exact", "CPU s is")]
 RERUN_COLUMNS = [("scenario", "scenario"), ("run", "run"), ("change", "change"), ("wall_s", "wall s"), ("n_jobs", "jobs"), ("jobs_run", "jobs that ran"), ("other_studies", "other studies' jobs"), ("beyond", "beyond the ideal"), ("reasons", "Snakemake's reasons")]
-TABLES = {"scenarios": SCENARIO_COLUMNS, "rules": RULE_COLUMNS, "jobs": JOB_COLUMNS, "reruns": RERUN_COLUMNS}
+TABLES = {"scenarios": SCENARIO_COLUMNS, "rules": RULE_COLUMNS, "jobs": JOB_COLUMNS, "reruns": RERUN_COLUMNS, "comparison": COMPARE_COLUMNS}
 
 
 def report(tables: dict[str, list[dict]], study: str) -> str:
     lines = [f"Benchmarks 1-3 (whole pipeline, {' '.join(PROFILE)}), {machine()}", ""]
+    if tables.get("comparison"):
+        lines += ["This revision (the working tree) over the baseline revision, runs interleaved (issue 18's targets: cold <= 0.70x, one figure <= 0.40x, no-op <= 2 s):", "", table(tables["comparison"], COMPARE_COLUMNS), ""]
+        lines.append("ratio = median over the pairs of (this run / the baseline's run of the same scenario, taken one after the other); load avg = median 1-minute load at their starts.")
+        lines += ["", "This revision alone:", ""]
     lines += ["Runs (wall: median, min and max over the runs; CPU: median; peak: the largest of the runs):", "", table(tables["scenarios"], SCENARIO_COLUMNS), ""]
     lines.append("CPU s = user + system of Snakemake and every job (os.wait4). jobs' CPU and wall = sums over the benchmark files the run wrote; their cpu_time is psutil's last sample (every 0.5 s for 15 s, then every 30 s), a lower bound, and the rest of CPU s is Snakemake itself (start-up, DAG, scheduling) plus what the samples missed.")
     lines.append("peak = ru_maxrss of the Snakemake process tree: the largest single process (Snakemake or one job), not the sum of jobs running at once.")
@@ -577,6 +631,7 @@ def main(argv=None) -> int:
     parser.add_argument("--tag", help="name the result files pipeline_TAG.* (to keep several runs)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch project (its path is printed)")
     parser.add_argument("--report", type=Path, nargs="+", help="print the tables of earlier runs' pipeline.json files (merged) instead of measuring")
+    parser.add_argument("--base", default=DEFAULT_BASE, help="git revision to compare with, measured in the same run (default: the merge-base of HEAD and main; 'none': no comparison)")
     args = parser.parse_args(argv)
     if args.report:
         records = []
@@ -588,7 +643,8 @@ def main(argv=None) -> int:
         parser.error("--repeats must be at least 1")
     if not SNAKEMAKE.exists():
         parser.error(f"no snakemake beside this Python ({SNAKEMAKE}): run with the project's .venv/bin/python")
-    records = measure(args.repeats, args.study, args.figure, args.field, tuple(args.values.split("|")), args.out, keep=args.keep)
+    base = resolve_base(args.base)
+    records = measure(args.repeats, args.study, args.figure, args.field, tuple(args.values.split("|")), args.out, keep=args.keep, base=base)
     tables = summarise(records, args.study)
     text = report(tables, args.study)
     print()

@@ -25,7 +25,7 @@ import os
 import time
 from pathlib import Path
 
-from common import OUT, PYTHON, BENCH, growth_exponent, machine, median, nlogn_exponent, run_child, save_results, table
+from common import DEFAULT_BASE, OUT, PYTHON, ROOT, export_revision, growth_exponent, library_env, machine, median, nlogn_exponent, ratio, resolve_base, run_child, save_results, table
 import synthetic
 
 STAGES = ("clean", "classify", "table1", "km_logrank", "cox", "roc", "analyses", "figures")
@@ -35,28 +35,77 @@ PIPELINE = ("clean", "classify", "analyses", "figures")
 SIZES = (1_000, 10_000, 100_000, 1_000_000)
 TARGET_WALL_S = 60.0
 TARGET_RSS_MIB = 4096.0
+#: Issue 18: end to end at the largest size, this revision's wall over the baseline's.
+TARGET_RATIO = 0.65
 
 
-def measure(sizes, stages, repeats: int, repeats_large: int, out: Path, log=print) -> list[dict]:
-    """Run every stage at every size; one record per (stage, size, repeat)."""
+def measure(sizes, stages, repeats: int, repeats_large: int, out: Path, log=print, base: Path | None = None) -> list[dict]:
+    """Run every stage at every size; one record per (stage, size, repeat, revision).
+
+    With ``base`` (an export of the baseline revision, :func:`common.export_revision`),
+    each stage runs on the same cohort with the baseline's own ``stage.py`` and library
+    right before or after this revision's (alternating), in a work folder of its own."""
+    revisions = {"this": ROOT} if base is None else {"this": ROOT, "base": base}
     records = []
     for n in sizes:
         started = time.perf_counter()
         cohort = synthetic.write_cohort(n, out / "cohorts" / f"n{n}")
         log(f"n = {n}: cohort ready ({time.perf_counter() - started:.1f} s)")
-        work = out / "work" / f"n{n}"
         for repeat in range(repeats if n < 1_000_000 else repeats_large):
             for stage in stages:
-                command = [PYTHON, str(BENCH / "stage.py"), stage, "--cohort", str(cohort), "--work", str(work)]
-                load_average = os.getloadavg()[0]
-                m = run_child(command)
-                records.append({"stage": stage, "n": n, "repeat": repeat, "load_average": load_average, "wall_s": m.wall_s, "cpu_s": m.cpu_s, "max_rss_mib": m.max_rss_mib, **{k: v for k, v in m.inner.items() if k != "stage"}})
-                log(f"  n = {n} repeat {repeat + 1} {stage:<10} {m.wall_s:7.2f} s wall {m.cpu_s:7.2f} s CPU {m.max_rss_mib:7.0f} MiB")
+                order = list(revisions) if repeat % 2 == 0 else list(reversed(revisions))
+                for revision in order:
+                    project = revisions[revision]
+                    work = out / "work" / f"n{n}" if revision == "this" else out / "work_base" / f"n{n}"
+                    command = [PYTHON, str(project / "benchmarks" / "stage.py"), stage, "--cohort", str(cohort), "--work", str(work)]
+                    load_average = os.getloadavg()[0]
+                    m = run_child(command, env=library_env(project))
+                    records.append({"revision": revision, "stage": stage, "n": n, "repeat": repeat, "load_average": load_average, "wall_s": m.wall_s, "cpu_s": m.cpu_s, "max_rss_mib": m.max_rss_mib, **{k: v for k, v in m.inner.items() if k != "stage"}})
+                    log(f"  n = {n} repeat {repeat + 1} {stage:<10} {revision:<4} {m.wall_s:7.2f} s wall {m.cpu_s:7.2f} s CPU {m.max_rss_mib:7.0f} MiB (load {load_average:.1f})")
     return records
 
 
+def compare(records: list[dict]) -> list[dict]:
+    """End to end (the pipeline's jobs summed) at each size: this revision over the baseline,
+    the median of the ratios of repeats run interleaved, with the load beside them."""
+    rows = []
+    for n in sorted({r["n"] for r in records}):
+        totals: dict = {}
+        for r in records:
+            if r["n"] == n and r["stage"] in PIPELINE:
+                run = totals.setdefault((r.get("revision", "this"), r["repeat"]), {"wall_s": 0.0, "cpu_s": 0.0, "max_rss_mib": 0.0, "load": [], "count": 0})
+                run["wall_s"] += r["wall_s"]
+                run["cpu_s"] += r["cpu_s"]
+                run["max_rss_mib"] = max(run["max_rss_mib"], r["max_rss_mib"])
+                run["load"].append(r["load_average"])
+                run["count"] += 1
+        repeats = sorted({k[1] for k in totals if k[0] == "this" and totals[k]["count"] == len(PIPELINE)} & {k[1] for k in totals if k[0] == "base" and totals[k]["count"] == len(PIPELINE)})
+        if not repeats:
+            continue
+        this, base = [totals[("this", i)] for i in repeats], [totals[("base", i)] for i in repeats]
+        rows.append({
+            "n": n,
+            "runs": str(len(repeats)),
+            "base_wall": median([b["wall_s"] for b in base]),
+            "this_wall": median([t["wall_s"] for t in this]),
+            "ratio_wall": median([ratio(t["wall_s"], b["wall_s"]) for t, b in zip(this, base)]),
+            "ratio_cpu": median([ratio(t["cpu_s"], b["cpu_s"]) for t, b in zip(this, base)]),
+            "base_peak": max(b["max_rss_mib"] for b in base),
+            "this_peak": max(t["max_rss_mib"] for t in this),
+            "load": median([x for run in this + base for x in run["load"]]),
+        })
+    if rows:
+        rows[-1]["target"] = f"<= {TARGET_RATIO:.2f}x"
+        rows[-1]["met"] = "met" if rows[-1]["ratio_wall"] <= TARGET_RATIO else "MISSED"
+    return rows
+
+
+COMPARE_COLUMNS = [("n_label", "n"), ("runs", "pairs"), ("base_wall", "base wall s"), ("this_wall", "this wall s"), ("ratio_wall", "ratio wall"), ("ratio_cpu", "ratio CPU"), ("base_peak", "base peak MiB"), ("this_peak", "this peak MiB"), ("target", "target"), ("met", "met"), ("load", "load avg")]
+
+
 def summarise(records: list[dict]) -> list[dict]:
-    """Medians per (stage, size), growth from the previous size, and the end-to-end rows."""
+    """Medians per (stage, size), growth from the previous size, and the end-to-end rows (this revision's runs)."""
+    records = [r for r in records if r.get("revision", "this") == "this"]
     sizes = sorted({r["n"] for r in records})
     stages = list(dict.fromkeys(r["stage"] for r in records))
     rows = []
@@ -111,13 +160,23 @@ COLUMNS = [
 ]
 
 
-def report(rows: list[dict]) -> str:
+def _n_label(n: int) -> str:
+    return f"10^{round(math.log10(n))}" if math.log10(n).is_integer() else str(n)
+
+
+def report(rows: list[dict], comparison: list[dict] | None = None) -> str:
+    for row in comparison or []:
+        row["n_label"] = _n_label(row["n"])
     for row in rows:
         row["n_label"] = f"10^{round(math.log10(row['n']))}" if math.log10(row["n"]).is_integer() else str(row["n"])
         row["repeats"] = str(row["repeats"])
         if row["stage"] == "end to end":
             row["max_rss_mib"] = row["max_rss_mib"]  # the largest stage's peak
-    lines = [f"Benchmark 4 (scale), {machine()}; medians; each stage a fresh process", "", table(rows, COLUMNS), ""]
+    lines = [f"Benchmark 4 (scale), {machine()}; medians; each stage a fresh process", ""]
+    if comparison:
+        lines += [f"End to end (clean, classify, analyses, figures), this revision over the baseline, stages interleaved (issue 18: <= {TARGET_RATIO:.2f}x at the largest size):", "", table(comparison, COMPARE_COLUMNS), ""]
+        lines += ["ratio = median over the repeats of (this revision's sum / the baseline's sum of the same repeat); load avg = median 1-minute load at the stages' starts.", "", "This revision alone:", ""]
+    lines += [table(rows, COLUMNS), ""]
     lines.append("wall and CPU: the whole process (start-up included); import, load (reading inputs), work (the stage itself) and write: wall time inside it.")
     lines.append("growth = log(t2/t1) / log(n2/n1) from the previous size; n log n from 10^5 to 10^6 is %.2f." % nlogn_exponent(1e5, 1e6))
     lines.append(f"load avg = the machine's 1-minute load average when the stage started: above {os.cpu_count()} (the cores), other processes competed and wall time overstates the stage's own cost (CPU time does not).")
@@ -141,11 +200,12 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=OUT, help="cohorts, stage outputs and results (default benchmarks/out)")
     parser.add_argument("--tag", help="name the result files scale_TAG.json/.md (to keep several runs)")
     parser.add_argument("--report", type=Path, nargs="+", help="print the table of earlier runs' scale.json files (merged) instead of measuring")
+    parser.add_argument("--base", default=DEFAULT_BASE, help="git revision to compare with, measured in the same run (default: the merge-base of HEAD and main; 'none': no comparison)")
     args = parser.parse_args(argv)
     if args.report:
         # repeats of different runs are different runs
         records = [{**r, "repeat": f"{i}.{r['repeat']}"} for i, path in enumerate(args.report) for r in json.loads(path.read_text())["records"]]
-        print(report(summarise(records)))
+        print(report(summarise(records), compare(records)))
         return 0
     sizes = [int(float(s)) for s in args.sizes.split(",")]
     stages = [s for s in args.stages.split(",") if s]
@@ -156,12 +216,17 @@ def main(argv=None) -> int:
         for n in sizes:  # a later stage alone needs the earlier stages' outputs
             if not (args.out / "work" / f"n{n}" / "analysis_set.csv").exists():
                 parser.error(f"no stage outputs for n = {n}: run the clean and classify stages first")
-    records = measure(sizes, stages, args.repeats, args.repeats_large, args.out)
+    base = resolve_base(args.base)
+    exported = export_revision(base, args.out / "base" / base[:12]) if base else None
+    if exported is not None and not (exported / "benchmarks" / "stage.py").exists():
+        parser.error(f"--base {args.base}: revision {base[:12]} has no benchmarks/stage.py")
+    records = measure(sizes, stages, args.repeats, args.repeats_large, args.out, base=exported)
     rows = summarise(records)
-    text = report(rows)
+    comparison = compare(records)
+    text = report(rows, comparison)
     print()
     print(text)
     stem = "scale" if args.tag is None else f"scale_{args.tag}"
-    results = save_results(args.out, stem, records, rows, text)
+    results = save_results(args.out, stem, records, {"stages": rows, "comparison": comparison}, text)
     print(f"\nwritten: {results / (stem + '.md')}, {results / (stem + '.json')}")
     return 0

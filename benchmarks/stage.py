@@ -3,7 +3,8 @@
     python benchmarks/stage.py STAGE --cohort DIR --work DIR [--study YAML]
 
 Stages, in pipeline order (each reads what the previous one wrote under
-``--work``, as the Snakemake rules do):
+``--work``, as the Snakemake rules do: the exact copies, ``.feather``, of the
+tables; the CSVs beside them are written as the rules write them):
 
 ``clean``       raw CSVs -> cleaned tables (``scripts/clean.py``'s work)
 ``classify``    cleaned tables -> specimens classified, analysis set (``scripts/classify.py``)
@@ -50,7 +51,7 @@ def _study(path: Path, cohort: Path) -> dict:
 
 def clean(args, timings):
     from her2cohort.cleaning import clean_cohort
-    from her2cohort.io import write_table
+    from her2cohort.io import write_frame, write_table
 
     study = _study(args.study, args.cohort)
     timings["import_s"] = time.perf_counter() - T0
@@ -58,7 +59,9 @@ def clean(args, timings):
     cohort = clean_cohort(args.cohort, study)
     timings["work_s"] = time.perf_counter() - start
     start = time.perf_counter()
-    for name in ("patients", "specimens", "treatment_lines", "exclusions", "flow", "row_counts"):
+    for name in ("patients", "specimens", "treatment_lines", "flow"):
+        write_frame(getattr(cohort, name), args.work / "clean" / f"{name}.csv")
+    for name in ("exclusions", "row_counts"):
         write_table(getattr(cohort, name), args.work / "clean" / f"{name}.csv")
     timings["write_s"] = time.perf_counter() - start
     timings["rows"] = len(cohort.patients)
@@ -66,20 +69,20 @@ def clean(args, timings):
 
 def classify(args, timings):
     from her2cohort.classify import analysis_set, classify_specimens
-    from her2cohort.io import read_table, write_table
+    from her2cohort.io import read_table, write_frame, write_table
 
     study = _study(args.study, args.cohort)
     timings["import_s"] = time.perf_counter() - T0
     start = time.perf_counter()
-    patients = read_table(args.work / "clean" / "patients.csv")
-    specimens = read_table(args.work / "clean" / "specimens.csv")
+    patients = read_table(args.work / "clean" / "patients.feather")
+    specimens = read_table(args.work / "clean" / "specimens.feather")
     timings["load_s"] = time.perf_counter() - start
     start = time.perf_counter()
     classified = classify_specimens(specimens, study["her2_guideline"])
     data = analysis_set(patients, classified, study.get("comparison"))
     timings["work_s"] = time.perf_counter() - start
     start = time.perf_counter()
-    write_table(data, args.work / "analysis_set.csv")
+    write_frame(data, args.work / "analysis_set.csv")
     write_table(classified, args.work / "specimens_classified.csv")
     timings["write_s"] = time.perf_counter() - start
     timings["rows"] = len(data)
@@ -87,12 +90,12 @@ def classify(args, timings):
 
 def analyses(args, timings):
     from her2cohort.analyses import run_analysis
-    from her2cohort.io import read_table, write_table
+    from her2cohort.io import read_table, write_frame
 
     study = _study(args.study, args.cohort)
     timings["import_s"] = time.perf_counter() - T0
     start = time.perf_counter()
-    data = read_table(args.work / "analysis_set.csv")
+    data = read_table(args.work / "analysis_set.feather")
     timings["load_s"] = time.perf_counter() - start
     declared = {a["id"]: a for a in study["analyses"]}
     results = {}
@@ -104,7 +107,7 @@ def analyses(args, timings):
     timings["work_s"] = time.perf_counter() - start
     start = time.perf_counter()
     for name, result in results.items():
-        write_table(result, args.work / "stats" / f"{name}.csv")
+        write_frame(result, args.work / "stats" / f"{name}.csv")
     timings["write_s"] = time.perf_counter() - start
     timings["rows"] = len(data)
 
@@ -122,7 +125,7 @@ def figures(args, timings):
     study = _study(args.study, args.cohort)
     timings["import_s"] = time.perf_counter() - T0
     start = time.perf_counter()
-    data = read_table(args.work / "analysis_set.csv")
+    data = read_table(args.work / "analysis_set.feather")
     timings["load_s"] = time.perf_counter() - start
     km = next(a for a in study["analyses"] if a["id"] == "km")
     start = time.perf_counter()

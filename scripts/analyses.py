@@ -4,7 +4,7 @@ from pathlib import Path
 
 from her2cohort.analyses import run_analysis, study_column_problems
 from her2cohort.errors import StudyConfigError
-from her2cohort.io import read_table, user_errors, write_table
+from her2cohort.io import read_table, user_errors, write_frame
 from her2cohort.stats._result import StatisticsError
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)
@@ -29,13 +29,13 @@ with user_errors(smk.log[0]):
         except StatisticsError as err:
             raise StudyConfigError(f"{source}: analysis {analysis['id']!r}: {err}") from None
         results[analysis["id"]] = result
-        write_table(result, out / f"{analysis['id']}.csv")
+        write_frame(result, out / f"{analysis['id']}.csv")  # the CSV, and the exact copy later stages read
         lines.append(f"{analysis['id']}: {analysis['type']}, {len(result)} rows")
         for variant in analysis.get("variants", {}):
             try:
                 result = run_analysis(data, analysis, study.get("derive"), variant, treatment_lines, source, f"analyses[{index}]", results)
             except StatisticsError as err:
                 raise StudyConfigError(f"{source}: analysis {analysis['id']!r} variant {variant!r}: {err}") from None
-            write_table(result, out / f"{analysis['id']}--{variant}.csv")
+            write_frame(result, out / f"{analysis['id']}--{variant}.csv")
             lines.append(f"{analysis['id']}--{variant}: {analysis['type']}, {len(result)} rows")
     Path(smk.log[0]).write_text("\n".join(lines) + "\n", encoding="utf-8")

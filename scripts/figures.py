@@ -1,9 +1,12 @@
 """Rule `figures`: the study's declared figures (PDF, SVG, 300 dpi PNG), the data drawn in them,
-every number they print (``{id}_numbers.csv``) and every text they draw (``{id}_texts.csv``)."""
+every number they print (``{id}_numbers.csv``) and every text they draw (``{id}_texts.csv``).
+A figure whose spec, inputs and library are unchanged is copied from the cache (her2cohort.render.figure_cache)."""
 
+import sys
 from pathlib import Path
 
 from her2cohort.io import read_table, user_errors
+from her2cohort.render.figure_cache import draw_cached, environment_digest, inputs_digest
 from her2cohort.render.figures.draw import Sources, draw_figures
 from her2cohort.results import Results
 
@@ -22,5 +25,10 @@ with user_errors(smk.log[0]):
         treatment_lines=read_table(smk.input.treatment_lines),
         classification=read_table(smk.input.classification),
     )
-    lines = draw_figures(sources, study.get("figures", []), out, where)
+    cache = Path(".snakemake/her2cohort/figures") / study["study"]
+    inputs = inputs_digest(smk.input[name] for name in ("stats", "analysis_set", "flow", "treatment_lines", "classification"))
+    draw = lambda specs, folder: draw_figures(sources, specs, folder, where)  # noqa: E731
+    lines, drawn = draw_cached(draw, study.get("figures", []), out, where, inputs, cache, environment_digest(smk.params.library))
+    unchanged = len(lines) - len(drawn)
+    print(f"{study['study']}: {len(drawn)} of {len(lines)} figures drawn" + (f", {unchanged} unchanged copied from the cache" if unchanged else ""), file=sys.stderr)
     Path(smk.log[0]).write_text("\n".join(lines) + "\n", encoding="utf-8")

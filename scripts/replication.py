@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from her2cohort.io import read_table, user_errors, write_table
+from her2cohort.io import read_table, user_errors, write_frame
 from her2cohort.published import load_published
 from her2cohort.replication import audit, consistency_checks, load_mapping
 from her2cohort.replication.audit import same_quantity_groups
@@ -29,7 +29,7 @@ with user_errors(smk.log[0]):
         from her2cohort.errors import StudyConfigError
 
         raise StudyConfigError(str(err)) from None
-    write_table(report, smk.output.replication)
-    write_table(checks, smk.output.consistency)
+    write_frame(report, smk.output.replication, smk.output.replication_exact)  # the CSV, and the exact copy the summary reads
+    write_frame(checks, smk.output.consistency, smk.output.consistency_exact)
     counts = report["status"].value_counts().to_dict()
     Path(smk.log[0]).write_text(f"{study['study']}: {len(report)} published numbers: {counts}\n", encoding="utf-8")

@@ -115,6 +115,8 @@ def readable_parts(data: bytes, name: str = "", depth: int = 0) -> Iterator[tupl
             yield f"{name}!stream{index}-text", pdf_shown_text(content)
     elif data[:8] == b"\x89PNG\r\n\x1a\n":
         yield from _png_text(data, name)
+    elif data[:6] == b"ARROW1":  # the exact copy of a table a stage hands the next (lz4-compressed)
+        yield from _arrow_text(data, name)
     if b"base64," in data:
         for index, encoded in enumerate(_DATA_URI.findall(data)):
             try:
@@ -146,6 +148,19 @@ def pdf_shown_text(content: bytes) -> bytes:
             text = text.decode("utf-16-be", errors="replace").encode("utf-8")
         lines.append(text)
     return b"\n".join(lines)
+
+
+def _arrow_text(data: bytes, name: str) -> Iterator[tuple[str, bytes]]:
+    """A Feather (Arrow IPC) file's schema metadata and its rows as CSV text."""
+    import pyarrow
+    import pyarrow.feather
+
+    try:
+        table = pyarrow.feather.read_table(io.BytesIO(data))
+    except pyarrow.ArrowException:
+        return
+    yield f"{name}!metadata", b"\n".join(k + b" " + v for k, v in (table.schema.metadata or {}).items())
+    yield f"{name}!rows", table.to_pandas().to_csv(index=False).encode()
 
 
 def _png_text(data: bytes, name: str) -> Iterator[tuple[str, bytes]]:

@@ -288,3 +288,23 @@ def test_reruns_name_the_jobs_beyond_the_ideal_and_of_other_studies():
     scenarios = {row["scenario"]: row for row in bench.summarise(records, "gastric_her2_loss")["scenarios"]}
     assert scenarios["figure"]["met"] == "MISSED" and scenarios["figure"]["target"] == "<= 5 s"
     assert scenarios["raw"]["met"] == "–"
+
+
+def test_comparison_with_the_baseline_pairs_runs_of_the_same_repeat():
+    def run(revision, scenario, repeat, wall, cpu, load=1.0):
+        return {"revision": revision, "scenario": scenario, "repeat": repeat, "wall_s": wall, "cpu_s": cpu, "max_rss_mib": 100.0, "load_average": load, "jobs": [], "change": "", "benchmarks": []}
+
+    records = [
+        run("base", "cold", 0, 10.0, 20.0), run("this", "cold", 0, 6.0, 10.0),
+        run("this", "cold", 1, 9.0, 12.0), run("base", "cold", 1, 30.0, 24.0, load=5.0),  # a busier moment: both slow
+        run("base", "figure", 0, 5.0, 5.0), run("this", "figure", 0, 2.5, 2.0),
+        run("this", "noop", 0, 1.5, 1.5), run("base", "noop", 0, 3.0, 3.0),
+    ]
+    rows = {row["scenario"]: row for row in bench.compare(records)}
+    assert rows["cold"]["ratio_wall"] == pytest.approx((0.6 + 0.3) / 2)  # median of the paired ratios
+    assert rows["cold"]["ratio_cpu"] == pytest.approx((0.5 + 0.5) / 2)
+    assert rows["cold"]["met"] == "met" and rows["cold"]["load"] == pytest.approx(1.0)
+    assert rows["figure"]["ratio_wall"] == pytest.approx(0.5) and rows["figure"]["met"] == "MISSED"
+    assert rows["noop"]["met"] == "met" and "raw" not in rows
+    # the tables of this revision leave the baseline's runs out
+    assert [r["runs"] for r in bench.summarise(records, "x")["scenarios"]] == ["2", "1", "1"]

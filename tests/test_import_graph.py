@@ -29,6 +29,7 @@ LAYERS = {
     "her2cohort.numbering": 1,  # manuscript numbering of the declared tables and figures
     "her2cohort.rawdata": 0,
     "her2cohort.guidelines": 0,
+    "her2cohort.workflow_hooks": 0,  # the Snakefile's onsuccess/onerror: no her2cohort import
     "her2cohort.thresholds": 3,  # read off the classifier
     "her2cohort.published": 1,
     "her2cohort.literature": 2,  # a literature table, its counts read from studies' results

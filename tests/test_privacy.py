@@ -16,6 +16,7 @@ import io
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from conftest import ROOT
@@ -78,17 +79,20 @@ def _planted_files() -> dict[str, bytes]:
     files["t.docx"] = buffer.getvalue()
     import base64
 
+    feather = io.BytesIO()
+    pd.DataFrame({"id": ["EX-001"], "date": ["2015-03-01"]}).to_feather(feather, compression="lz4")
+    files["t.feather"] = feather.getvalue()
     files["r.html"] = b'<a href="data:text/csv;base64,' + base64.b64encode(b"id\nEX-001\nMarch 1, 2015\n") + b'">x</a>'
     return files
 
 
-@pytest.mark.parametrize("name", ["a.csv", "f3.pdf", "f42.pdf", "f3.svg", "f42.svg", "f.png", "t.docx", "r.html"])
+@pytest.mark.parametrize("name", ["a.csv", "f3.pdf", "f42.pdf", "f3.svg", "f42.svg", "f.png", "t.docx", "r.html", "t.feather"])
 def test_the_scan_finds_an_identifier_in_every_format(name):
     found = findings({name: _planted_files()[name]}, ["EX-001"], [])
     assert any("identifier 'EX-001'" in line for line in found), found
 
 
-@pytest.mark.parametrize("name", ["b.md", "f3.pdf", "f42.pdf", "f3.svg", "f.png", "t.docx", "r.html"])
+@pytest.mark.parametrize("name", ["b.md", "f3.pdf", "f42.pdf", "f3.svg", "f.png", "t.docx", "r.html", "t.feather"])
 def test_the_scan_finds_a_date_in_every_format(name):
     found = findings({name: _planted_files()[name]}, [], [dt.date(2015, 3, 1)])
     assert any("date 2015-03-01" in line for line in found), found

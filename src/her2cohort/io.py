@@ -10,6 +10,13 @@ the previous file or no file under the final name, never a truncated one that
 a later run could take for a finished output. The temporary file is hidden
 (``.{name}.{random}.partial{suffix}``) and removed when the write fails; one
 left behind by a killed process is removed by the next write of the same file.
+
+Stages hand frames to each other exactly (:func:`write_frame`, :func:`read_table`
+of a ``.feather`` file): beside the CSV a person opens, a stage writes the same
+frame as Arrow IPC (Feather v2, lz4), which gives every float back bit for bit
+and every column its dtype. A CSV read with pandas' default parser is not exact
+(5,134 of 21,944 float cells of the bundled studies came back off by up to
+6.5e-13 relative) and is ten times slower to write and read at 10^6 patients.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import zipfile
 from pathlib import Path
 from typing import IO, Iterator
 
+import numpy as np
 import pandas as pd
 
 from her2cohort.errors import CohortDataError, StudyConfigError
@@ -138,9 +146,170 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> None:
         frame.to_csv(handle, index=False, lineterminator="\n")
 
 
+#: The suffix of the exact copy of a table that the next stage reads (:func:`write_frame`).
+EXCHANGE_SUFFIX = ".feather"
+#: Schema metadata key: how each text column marks a missing value (see :func:`write_exchange`).
+_MISSING_KEY = b"her2cohort.missing"
+_SENTINELS = {"nan": float("nan"), "none": None, "na": pd.NA, "nat": pd.NaT}
+
+
+def exchange_path(csv_path: str | Path) -> Path:
+    """The exact copy of the table ``csv_path`` (``patients.csv`` -> ``patients.feather``)."""
+    return Path(csv_path).with_suffix(EXCHANGE_SUFFIX)
+
+
+def _sentinel(value) -> str | None:
+    if value is None:
+        return "none"
+    if value is pd.NA:
+        return "na"
+    if value is pd.NaT:
+        return "nat"
+    if isinstance(value, float) and value != value:
+        return "nan"
+    return None
+
+
+def _missing_markers(frame: pd.DataFrame) -> dict:
+    """For each object column holding missing values, how they were marked: one kind
+    (``"nan"``) or, when the column mixes kinds, the row positions of each."""
+    markers = {}
+    for column in frame.columns:
+        series = frame[column]
+        if series.dtype != object:
+            continue
+        missing = series.isna().to_numpy()
+        if not missing.any():
+            continue
+        positions = missing.nonzero()[0]
+        kinds = np.array([_sentinel(value) or "none" for value in series.to_numpy(dtype=object)[positions]], dtype=object)
+        found = sorted(set(kinds))
+        markers[str(column)] = found[0] if len(found) == 1 else {kind: positions[kinds == kind].tolist() for kind in found}
+    return markers
+
+
+#: Schema metadata key: the object columns holding values of several types (see :func:`_tagged`).
+_TAGGED_KEY = b"her2cohort.tagged"
+#: The exact text of each type a tagged column may hold, and how to read it back.
+_ENCODE = {
+    str: ("str", str),
+    bool: ("bool", str),
+    int: ("int", str),
+    float: ("float", float.hex),
+    np.bool_: ("np.bool_", lambda v: str(bool(v))),
+    np.int64: ("np.int64", str),
+    np.float64: ("np.float64", lambda v: float(v).hex()),
+}
+_DECODE = {
+    "str": str,
+    "bool": lambda t: t == "True",
+    "int": int,
+    "float": float.fromhex,
+    "np.bool_": lambda t: np.bool_(t == "True"),
+    "np.int64": np.int64,
+    "np.float64": lambda t: np.float64(float.fromhex(t)),
+}
+
+
+def _tagged(series: pd.Series) -> pd.Series:
+    """An object column of several types (a result's ``level``: text, booleans, numbers) as
+    text that says each value's type and its exact value (a float in hexadecimal)."""
+
+    def encode(value):
+        if pd.isna(value) if not isinstance(value, (list, tuple)) else False:
+            return None
+        try:
+            tag, text = _ENCODE[type(value)]
+        except KeyError:
+            raise TypeError(f"column {series.name!r}: cannot hand over a {type(value).__name__} exactly") from None
+        return f"{tag}:{text(value)}"
+
+    return series.map(encode).astype(object)
+
+
+def _untagged(series: pd.Series) -> pd.Series:
+    def decode(text):
+        if text is None:
+            return None
+        tag, _, value = text.partition(":")
+        return _DECODE[tag](value)
+
+    return series.map(decode).astype(object)
+
+
+def write_exchange(frame: pd.DataFrame, path: str | Path) -> None:
+    """Write ``frame`` exactly as Arrow IPC (Feather v2, lz4), atomically.
+
+    Floats keep every bit and columns their dtype (``Int64``, ``boolean``,
+    ``category`` included); Arrow has one null, so how each text column marked
+    its missing values (NaN, None, ``pd.NA``) is kept in the file's metadata and
+    restored by :func:`read_exchange`. The row index is not kept (as in the CSV).
+    """
+    import json
+
+    import pyarrow as pa
+    import pyarrow.feather as feather
+
+    default_index = isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0 and frame.index.step == 1
+    frame = frame.copy(deep=False) if default_index else frame.reset_index(drop=True)  # (no copy of the data)
+    frame.attrs = {}  # not data: the CSV never kept them either
+    markers = _missing_markers(frame)
+    # text columns are Arrow's own; any other object column (booleans, which Arrow would
+    # give back as a bool dtype, several types, numbers held as objects) is tagged text
+    tagged = [str(c) for c in frame.columns if frame[c].dtype == object and pd.api.types.infer_dtype(frame[c], skipna=True) not in ("string", "empty")]
+    if tagged:
+        frame = frame.assign(**{column: _tagged(frame[column]) for column in tagged})
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    for index, column in enumerate(frame.columns):
+        if isinstance(frame[column].dtype, np.dtype) and frame[column].dtype.kind == "f":
+            # a NaN as a value with its bits (sign, payload), not turned into Arrow's null
+            table = table.set_column(index, table.field(index), pa.array(frame[column].to_numpy(), from_pandas=False))
+    extra = {_MISSING_KEY: json.dumps(markers, sort_keys=True).encode()} if markers else {}
+    if tagged:
+        extra[_TAGGED_KEY] = json.dumps(tagged).encode()
+    if extra:
+        table = table.replace_schema_metadata({**table.schema.metadata, **extra})
+    with atomic_path(path) as partial:
+        feather.write_feather(table, str(partial), compression="lz4")
+
+
+def read_exchange(path: str | Path) -> pd.DataFrame:
+    """The frame :func:`write_exchange` wrote: the same values, bit for bit, and dtypes."""
+    import json
+
+    import pyarrow.feather as feather
+
+    table = feather.read_table(str(path), memory_map=False)
+    frame = table.to_pandas()
+    metadata = table.schema.metadata or {}
+    for column in json.loads(metadata.get(_TAGGED_KEY, b"[]")):
+        frame[column] = _untagged(frame[column])
+    markers = json.loads(metadata.get(_MISSING_KEY, b"{}"))
+    for column, marker in markers.items():
+        series = frame[column].astype(object, copy=True)
+        if isinstance(marker, str):
+            series[series.isna()] = _SENTINELS[marker]
+        else:
+            for kind, rows in marker.items():
+                series.iloc[rows] = _SENTINELS[kind]
+        frame[column] = series
+    return frame
+
+
+def write_frame(frame: pd.DataFrame, path: str | Path, exact: str | Path | None = None) -> None:
+    """Write a table a later stage reads: the CSV ``path`` for people, and its exact copy
+    ``exact`` (default :func:`exchange_path` of ``path``) that the next stage reads with
+    :func:`read_table`."""
+    write_exchange(frame, exchange_path(path) if exact is None else exact)
+    write_table(frame, path)
+
+
 def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV written by :func:`write_table` (empty file -> empty frame)."""
+    """Read a table a stage wrote: its exact copy (``.feather``, :func:`read_exchange`), or a
+    CSV written by :func:`write_table` (empty file -> empty frame)."""
     path = Path(path)
+    if path.suffix == EXCHANGE_SUFFIX:
+        return read_exchange(path)
     if path.stat().st_size == 0:
         return pd.DataFrame()
     try:

@@ -12,7 +12,8 @@ type, caption and the replication audit reads those tables through
 A selection that matches no row, or several, is an error that lists what
 exists: the values the table holds in the columns asked about.
 
-Reading is exact: numbers are parsed with Python's own float parser (pandas'
+Reading is exact: the analyses' exact copy of each table (``{id}.feather``,
+:func:`her2cohort.io.write_frame`) is read when it is there; a CSV alone has its numbers parsed with Python's own float parser (pandas'
 default parser can be off by an ulp, which moves a number sitting on a
 rounding tie), an empty cell is NA, and the text "NA" is a level ("not
 assessed"), not a missing value.
@@ -28,6 +29,7 @@ import pandas as pd
 
 from her2cohort.errors import did_you_mean, nearest
 from her2cohort.values import canonical  # noqa: F401 (the one comparison rule; the renderers import it from here)
+from her2cohort.io import EXCHANGE_SUFFIX, read_exchange
 
 
 class SelectionError(ValueError):
@@ -133,7 +135,8 @@ class Results:
                     declared = sorted({*self.extra, *(p.stem for p in self.stats_dir.glob("*.csv"))} if self.stats_dir.is_dir() else set(self.extra))
                     hint = f"; {did_you_mean(key, declared, 'the results there are')}" if declared else ""
                     raise SelectionError(f"{place}no result {key!r}: no analysis of that id (or variant) is declared (expected {path}){hint}")
-                self._cache[key] = read_result(path)
+                exact = path.with_suffix(EXCHANGE_SUFFIX)  # the analyses' exact copy, when written
+                self._cache[key] = read_exchange(exact) if exact.exists() else read_result(path)
         return self._cache[key]
 
     def row(self, analysis: str, where: Mapping[str, Any] | None = None, variant: str | None = None) -> pd.Series:

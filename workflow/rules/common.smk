@@ -9,6 +9,13 @@ from snakemake.utils import validate
 from her2cohort import config as config_io
 from her2cohort import library_checksum
 from her2cohort.placement import declarations as where_shown
+from her2cohort.workflow_hooks import cancel_rate_limiter_timers
+
+# One BLAS thread per job (unless the user set it): the jobs are small and run side by
+# side, and OpenBLAS's thread pool spins up at import on every core (jobs inherit
+# Snakemake's environment). Results do not depend on it (docs/numerics.md).
+for _blas in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
+    os.environ.setdefault(_blas, "1")
 
 # The project folder (the Snakefile's) and its schemas: the library is given
 # these paths, it never derives them from where it is installed.

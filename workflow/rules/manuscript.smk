@@ -27,10 +27,10 @@ rule tables:
 rule figures:
     input:
         stats="results/{study}/stats",
-        analysis_set="results/{study}/analysis_set.csv",
-        flow="results/{study}/clean/flow.csv",
-        treatment_lines="results/{study}/clean/treatment_lines.csv",
-        classification="results/{study}/classification.csv",
+        analysis_set="results/{study}/analysis_set.feather",
+        flow="results/{study}/clean/flow.feather",
+        treatment_lines="results/{study}/clean/treatment_lines.feather",
+        classification="results/{study}/classification.feather",
     output:
         directory("results/{study}/figures"),
     log:
@@ -99,7 +99,7 @@ rule manuscript:
 rule replication:
     input:
         stats="results/{study}/stats",
-        flow="results/{study}/clean/flow.csv",
+        flow="results/{study}/clean/flow.feather",
         published=lambda wildcards: STUDIES[wildcards.study]["published"],
         mapping=lambda wildcards: STUDIES[wildcards.study]["replication"],
         published_schema="config/schemas/published.schema.yaml",
@@ -113,6 +113,8 @@ rule replication:
             labels={"study": "{study}", "table": "replication audit"},
         ),
         consistency="results/{study}/consistency.csv",
+        replication_exact="results/{study}/replication.feather",
+        consistency_exact="results/{study}/consistency.feather",
     log:
         "logs/{study}/replication.log",
     benchmark:
@@ -163,8 +165,8 @@ rule validation:
 
 rule replication_summary:
     input:
-        replication=expand("results/{study}/replication.csv", study=REPLICATED),
-        consistency=expand("results/{study}/consistency.csv", study=REPLICATED),
+        replication=expand("results/{study}/replication.feather", study=REPLICATED),
+        consistency=expand("results/{study}/consistency.feather", study=REPLICATED),
         # the named reasons the audits cite, printed once each
         mappings=[STUDIES[name]["replication"] for name in REPLICATED],
     output:

@@ -1,4 +1,7 @@
 # Stage 1-3 of the design: clean -> classify -> analysis set.
+# A table a later stage reads is written twice: the CSV people open, and its exact
+# copy (.feather, her2cohort.io.write_frame) that the later stage reads, every float
+# bit for bit (a CSV read back is not exact) and ten times faster at 10^6 patients.
 
 
 rule clean:
@@ -8,6 +11,10 @@ rule clean:
         patients="results/{study}/clean/patients.csv",
         specimens="results/{study}/clean/specimens.csv",
         treatment_lines="results/{study}/clean/treatment_lines.csv",
+        patients_exact="results/{study}/clean/patients.feather",
+        specimens_exact="results/{study}/clean/specimens.feather",
+        treatment_lines_exact="results/{study}/clean/treatment_lines.feather",
+        flow_exact="results/{study}/clean/flow.feather",
         exclusions="results/{study}/clean/exclusions.csv",
         flow=report(
             "results/{study}/clean/flow.csv",
@@ -38,11 +45,13 @@ rule clean:
 
 rule classify:
     input:
-        patients="results/{study}/clean/patients.csv",
-        specimens="results/{study}/clean/specimens.csv",
-        treatment_lines="results/{study}/clean/treatment_lines.csv",
+        patients="results/{study}/clean/patients.feather",
+        specimens="results/{study}/clean/specimens.feather",
+        treatment_lines="results/{study}/clean/treatment_lines.feather",
     output:
         analysis_set="results/{study}/analysis_set.csv",
+        analysis_set_exact="results/{study}/analysis_set.feather",
+        classification_exact="results/{study}/classification.feather",
         specimens="results/{study}/specimens_classified.csv",
         classification=report(
             "results/{study}/classification.csv",
