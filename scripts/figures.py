@@ -27,7 +27,8 @@ with user_errors(smk.log[0]):
     )
     cache = Path(".snakemake/her2cohort/figures") / study["study"]
     inputs = inputs_digest(smk.input[name] for name in ("stats", "analysis_set", "flow", "treatment_lines", "classification"))
-    draw = lambda specs, folder: draw_figures(sources, specs, folder, where)  # noqa: E731
+    declared = {spec["id"]: spec for spec in study.get("figures", [])}  # the panels of a multi-panel figure
+    draw = lambda specs, folder: draw_figures(sources, specs, folder, where, declared)  # noqa: E731
     lines, drawn = draw_cached(draw, study.get("figures", []), out, where, inputs, cache, environment_digest(smk.params.library))
     unchanged = len(lines) - len(drawn)
     print(f"{study['study']}: {len(drawn)} of {len(lines)} figures drawn" + (f", {unchanged} unchanged copied from the cache" if unchanged else ""), file=sys.stderr)

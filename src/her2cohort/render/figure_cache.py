@@ -150,8 +150,11 @@ def draw_cached(
     scratch_root.mkdir(parents=True, exist_ok=True)
     lines: dict[str, str] = {}
     drawn_ids, problems = [], []
+    by_id = {spec["id"]: spec for spec in specs}
     for spec in specs:
-        key = figure_key(spec, where, inputs, environment)
+        # a multi-panel figure is drawn from its panels' specs too: they are part of its key
+        panels = [by_id.get(name) for name in spec.get("panels", []) if isinstance(name, str)] if spec.get("type") == "multi_panel" else []
+        key = figure_key({**spec, "panel_specs": panels} if panels else spec, where, inputs, environment)
         entry = cache / "entries" / spec["id"] / key
         line = _restore(entry, out) if entry.is_dir() else None
         if line is not None:

@@ -142,7 +142,7 @@ def draw_figure(sources: Sources, spec: Mapping, printed: Printed, declared: Map
     return {**FIGURES, **CROSS_STUDY_FIGURES}[spec["type"]](sources, spec, printed)
 
 
-def draw_figures(sources: Sources, specs: list[Mapping], out, where: str) -> list[str]:
+def draw_figures(sources: Sources, specs: list[Mapping], out, where: str, declared: Mapping[str, Mapping] | None = None) -> list[str]:
     """Draw each spec of ``specs`` and write it under ``out`` (PDF, SVG, PNG, the drawn
     data as ``{id}_{name}.csv``, ``{id}_numbers.csv`` and ``{id}_texts.csv``); return a
     log line per figure. A spec that does not fit its data is an error naming ``where``
@@ -159,7 +159,7 @@ def draw_figures(sources: Sources, specs: list[Mapping], out, where: str) -> lis
         if problems:
             raise StudyConfigError("\n".join(problems))
     lines = []
-    declared = {spec["id"]: spec for spec in specs}
+    declared = declared or {spec["id"]: spec for spec in specs}  # the study's figures: a multi-panel figure draws its panels' specs
     for spec in specs:
         printed = Printed()
         try:
