@@ -72,6 +72,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from her2cohort.io import exchange_path, read_exchange, write_exchange
+
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 PROFILE = ("--workflow-profile", "workflow/profiles/default", "--cores", "2")
@@ -245,13 +247,25 @@ def printed_differences(expected: dict[str, bytes], actual: dict[str, bytes], re
     lines = []
     for line in differences(expected, actual):
         path = line.split(": ", 1)[1].split(" (", 1)[0]
-        if line.startswith("differs: ") and path.endswith(".csv"):
-            reason = _numeric_cells_agree(expected[path], actual[path], rel)
+        if line.startswith("differs: ") and path.endswith((".csv", ".feather")):
+            if path.endswith(".feather"):  # an exact copy between stages: its cells as the CSV's
+                reason = _numeric_cells_agree(_exchange_as_csv(expected[path]), _exchange_as_csv(actual[path]), rel)
+            else:
+                reason = _numeric_cells_agree(expected[path], actual[path], rel)
             if reason:
                 lines.append(f"differs: {path}{reason}")
         else:
             lines.append(line)
     return lines
+
+
+def _exchange_as_csv(data: bytes) -> bytes:
+    """The cells of an exact stage-to-stage copy (her2cohort.io.write_exchange) as CSV text."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "copy.feather")
+        with open(path, "wb") as handle:
+            handle.write(data)
+        return read_exchange(path).to_csv(index=False).encode()
 
 
 def _first_difference(a: bytes, b: bytes) -> str:
@@ -408,6 +422,10 @@ def run_failing(base: Path, small: Scenario) -> Scenario:
         row[column] = "2"
     with open(path, "w", newline="", encoding="utf-8") as handle:
         csv.writer(handle, lineterminator="\n").writerows(rows)
+    exact = exchange_path(path)  # the copy the analyses read (her2cohort.io.write_frame)
+    frame = read_exchange(exact)
+    frame[FAILING_COLUMN] = 2
+    write_exchange(frame, exact)
     scenario = Scenario(project)
     scenario.runs.append(snakemake(project))
     scenario.outputs = outputs(project)

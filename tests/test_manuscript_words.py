@@ -19,6 +19,7 @@ import yaml
 from conftest import ROOT, load_study
 from her2cohort.numbering import all_items, manuscript_items, numbering_problems, title_text
 from her2cohort.render.manuscript import item_page, manuscript_markdown, write_docx
+from her2cohort.render.tables.journal import JournalTable, Note
 from her2cohort.render.methods import R_REFERENCE, methods_markdown, methods_sentences
 from her2cohort.results import Results
 
@@ -200,7 +201,8 @@ def test_manuscript_holds_every_item_in_order_with_its_label_and_legend(tmp_path
         ],
     }
     items = manuscript_items(study)
-    tables = {"t1": pd.DataFrame({"Characteristic": ["Age"], "Total": ["61 (35–80)"]})}
+    display = pd.DataFrame({"Characteristic": ["Age"], "Total": ["61 (35–80)"]})  # as compose() gives it
+    tables = {"t1": JournalTable(id="t1", display=display, headings=list(display.columns), legend="Characteristics, n (%).", notes=[Note("ECOG, Eastern Cooperative Oncology Group.")])}
     for top, name in enumerate(("f1", "s1"), start=1):
         _png(tmp_path / f"{name}.png", top)  # two pictures (Word keeps one copy of equal bytes)
     methods = "## Statistical analysis\n\nWe compared things.\n"
@@ -217,7 +219,7 @@ def test_manuscript_holds_every_item_in_order_with_its_label_and_legend(tmp_path
     write_docx(tmp_path / "m.docx", "A study", methods, items, tables, tmp_path)
     assert (tmp_path / "m.docx").read_bytes() == first  # deterministic
     markdown = manuscript_markdown("A study", methods, items, tables)
-    assert markdown.index("**Table 1. Patients**") < markdown.index("![Figure 1](figures/f1.png)") < markdown.index("**Supplementary Figure 1.** Overall survival.")
+    assert markdown.index("**Table 1.** Patients") < markdown.index("![Figure 1](figures/f1.png)") < markdown.index("**Supplementary Figure 1.** Overall survival.")
     page = item_page(items[2], png=(tmp_path / "s1.png").read_bytes())
     assert page.index("<img") < page.index("Overall survival.") < page.index("<details><summary>Audit note</summary><p>R survfit.</p>")
 

@@ -163,9 +163,10 @@ def _check_figure(results, spec) -> None:
     assert _reprints(numbers) == []
     assert _sourced(numbers, results / "stats") == []
     words = _spec_words({key: value for key, value in spec.items() if key != "layout"})  # a grid's "1, 2" are no words
+    declared = STUDIES.get(results.name, {})
+    words |= _spec_words({key: declared.get(key) for key in ("labels", "level_labels")})  # printed names declared once for the study
     if spec["type"] == "multi_panel":  # a multi-panel figure draws its panels' declarations
-        study = results.name
-        words |= set().union(*(_spec_words(f) for f in STUDIES[study]["figures"] if f["id"] in spec["panels"]))
+        words |= set().union(*(_spec_words(f) for f in declared["figures"] if f["id"] in spec["panels"]))
     for data in folder.glob(f"{figure}_*.csv"):
         if data.name not in (f"{figure}_numbers.csv", f"{figure}_texts.csv"):
             frame = pd.read_csv(data, dtype=str, keep_default_na=False)

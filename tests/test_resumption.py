@@ -74,7 +74,7 @@ def test_a_job_failing_half_way_leaves_no_output_that_looks_finished(pipeline_ru
     assert not any(p.startswith("results/example/stats/") for p in failing.outputs)
     assert _partials(failing.outputs) == []
     # Everything else is the finished output of the earlier run, untouched.
-    changed = {"results/example/analysis_set.csv", "logs/example/analyses.log"}  # edited by the test; the error
+    changed = {"results/example/analysis_set.csv", "results/example/analysis_set.feather", "logs/example/analyses.log"}  # edited by the test; the error
     lines = differences(small.outputs, failing.outputs)
     assert all(line.split(": ", 1)[1].split(" ")[0] in changed or line.startswith("missing: results/example/stats/") for line in lines), lines
     assert "Study configuration error" in failing.outputs["logs/example/analyses.log"].decode()

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import ROOT, example_project, read_rows, set_cell, write_rows
+from conftest import ROOT, example_project, load_study, read_rows, set_cell, write_rows
 
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 
@@ -39,7 +39,7 @@ def test_pipeline_runs_and_writes_the_analysis_set(pipeline_runs):
     counts = pd.read_csv(results / "clean" / "row_counts.csv")
     assert (counts["raw_rows"] == counts["analysed"] + counts["excluded"]).all()
     assert (project / "results" / "benchmarks" / "example" / "clean.tsv").exists()
-    study = yaml.safe_load((project / "config" / "studies" / "example.yaml").read_text())
+    study = load_study(project / "config" / "studies" / "example.yaml")  # `each:` expanded
     stats = sorted(p.stem for p in (results / "stats").glob("*.csv"))
     assert stats == sorted(a["id"] for a in study["analyses"])
 
@@ -115,7 +115,8 @@ def test_an_edited_analysis_reruns_its_job_with_a_short_reason(pipeline_runs, tm
     assert len(reasons) == 1 and len(reasons[0]) < 400, reasons
     assert "analyses=sha256:" in reasons[0] and "derive=sha256:" in reasons[0]
     rules = {line.split()[-1].rstrip(":") for line in output.splitlines() if line.startswith(("rule ", "localrule "))}
-    assert rules == {"analyses", "manuscript", "rigor", "provenance", "all"}, rules  # the methods text and the rigor report read the analyses
+    # the tables and figures print the analyses' numbers, the methods text and the rigor report read them
+    assert rules == {"analyses", "tables", "figures", "manuscript", "rigor", "provenance", "all"}, rules
 
 
 def test_a_typo_in_the_study_file_is_reported_before_any_job(project, tmp_path):
