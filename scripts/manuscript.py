@@ -12,10 +12,19 @@ from her2cohort.numbering import manuscript_items, numbering_problems
 from her2cohort.numbers import JournalStyle
 from her2cohort.render.manuscript import item_page, manuscript_markdown, methods_page, page_name, write_docx
 from her2cohort.render.methods import methods_markdown
-from her2cohort.render.tables.journal import compose
-from her2cohort.results import Results
+from her2cohort.render.tables.journal import as_journal, compose
+from her2cohort.results import Results, read_result
+from her2cohort.rigor import rigor_supplement
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)
+
+#: The rigor table in the supplement: its title, and what its two analysis columns mean.
+RIGOR_TITLE = "Weaknesses of the design detected in the declared analyses and data, each analysis beside a more rigorous one"
+RIGOR_NOTE = (
+    "The paper's analysis is the analysis as declared, run on this cohort; the more rigorous analysis addresses "
+    "the weakness in the first column (landmark or time-dependent Cox for immortal time, bootstrap validation of a "
+    "data-driven cutoff, Holm and Benjamini-Hochberg adjustment for multiplicity, competing risks, exact tests for small samples)."
+)
 
 #: the libraries that compute the statistics, by the name a reader knows
 LIBRARIES = {"her2cohort": "her2cohort", "NumPy": "numpy", "SciPy": "scipy", "pandas": "pandas"}
@@ -40,10 +49,19 @@ with user_errors(smk.log[0]):
     for item in items:
         if item.kind == "table":  # the path of the table files (compose), never formatted again here
             tables[item.id], _, _ = compose(results, item.spec, style)
+    closing = []
+    if smk.input.rigor:  # the rigor report's table, after the last supplementary table
+        number = 1 + max((item.number for item in items if item.kind == "table" and item.supplementary), default=0)
+        display, notes, _ = rigor_supplement(read_result(smk.input.rigor[0]))
+        if len(display):
+            notes = [RIGOR_NOTE, *(note for note in notes if note.startswith("Verdict rule"))]
+            table = as_journal(display, caption=f"Supplementary Table {number}. {RIGOR_TITLE}", footnotes=notes, style=style)
+            table.label_columns = len(display.columns)  # words in every column: left aligned, widths shared by their text
+            closing.append(table)
     title = study.get("title", study["study"])
     figures = Path(str(smk.input.figures))  # read only when the study declares figures
-    Path(smk.output.markdown).write_text(manuscript_markdown(title, methods, items, tables), encoding="utf-8")
-    write_docx(smk.output.docx, title, methods, items, tables, figures, style)
+    Path(smk.output.markdown).write_text(manuscript_markdown(title, methods, items, tables, closing=closing), encoding="utf-8")
+    write_docx(smk.output.docx, title, methods, items, tables, figures, style, closing)
 
     pages = Path(smk.output.pages)
     pages.mkdir(parents=True, exist_ok=True)

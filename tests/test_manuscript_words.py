@@ -293,7 +293,13 @@ def check_manuscript(project: Path, study: str) -> None:
     for item in items:
         assert item.legend[:60] in text, item.id
     markdown = (project / "results" / study / "manuscript.md").read_text(encoding="utf-8")
-    assert markdown.count("**Table ") + markdown.count("**Supplementary Table ") == sum(item.kind == "table" for item in items)
+    rigor = project / "results" / study / "rigor.csv"
+    closing = int(rigor.exists() and len(pd.read_csv(rigor)) > 0)  # the rigor table closes the supplement
+    assert markdown.count("**Table ") + markdown.count("**Supplementary Table ") == sum(item.kind == "table" for item in items) + closing
+    if closing:
+        last = max((item.number for item in items if item.kind == "table" and item.supplementary), default=0)
+        assert f"**Supplementary Table {last + 1}.** Weaknesses of the design" in markdown
+        assert f"Supplementary Table {last + 1}. Weaknesses of the design" in text
 
 
 @pytest.mark.parametrize("study", CONFIG["studies"])

@@ -49,6 +49,12 @@ rule figures:
 rule manuscript:
     input:
         stats="results/{study}/stats",
+        # the rigor table closes the supplement (a study with analyses)
+        rigor=lambda wildcards: (
+            ["results/{study}/rigor.csv"]
+            if STUDIES[wildcards.study].get("analyses")
+            else []
+        ),
         tables=lambda wildcards: (
             ["results/{study}/tables"]
             if STUDIES[wildcards.study].get("tables")

@@ -317,6 +317,11 @@ CHARACTER_MM, PADDING_MM = 1.6, 2.4
 FONT = "Times New Roman"
 
 
+def _column_texts(table: JournalTable, c: int) -> list[str]:
+    """The heading lines and body cells of column ``c``."""
+    return [*table.headings[c].split("\n"), *(str(v) for v in table.display.iloc[:, c])]
+
+
 def _widths(table: JournalTable, total_mm: float) -> list[float]:
     """Column widths in mm summing to ``total_mm``: each number column as wide as its
     longest line (numbers never wrap), the label columns share the rest by their
@@ -333,7 +338,12 @@ def _widths(table: JournalTable, total_mm: float) -> list[float]:
         spare = (total_mm - sum(wanted) - sum(numbers)) / len(table.headings)
         return [w + spare for w in wanted + numbers]
     if room >= 20 * len(labels):
-        return [room * n / sum(labels) for n in labels] + numbers
+        # each label column at least as wide as its longest word (words never break), the rest by its longest line
+        floors = [max(len(w) for c_text in _column_texts(table, c) for w in (c_text.split() or [""])) * CHARACTER_MM + PADDING_MM for c in range(table.label_columns)]
+        if sum(floors) > room:  # even the longest words do not fit: shrink them alike
+            floors = [f * room / sum(floors) for f in floors]
+        spare = room - sum(floors)
+        return [f + spare * n / sum(labels) for f, n in zip(floors, labels)] + numbers
     widths = [20.0] * len(labels) + numbers
     return [w * total_mm / sum(widths) for w in widths]
 

@@ -30,8 +30,6 @@ from her2cohort.render.export import add_docx_table, markdown_table, new_documen
 from her2cohort.render.html import STYLE, markdown_to_html
 from her2cohort.render.tables.journal import JournalTable
 
-#: Width of a figure in the Word file (cm): a two-column journal figure.
-FIGURE_WIDTH_CM = 17.0
 
 
 def _caption(item: Item) -> str:
@@ -39,12 +37,21 @@ def _caption(item: Item) -> str:
     return f"{item.label}. {item.title}".strip() if item.kind == "table" else f"{item.label}."
 
 
-def write_docx(path: str | Path, title: str, methods: str, items: Sequence[Item], tables: Mapping[str, JournalTable], figures: Path, style: JournalStyle | None = None) -> None:
+def write_docx(
+    path: str | Path,
+    title: str,
+    methods: str,
+    items: Sequence[Item],
+    tables: Mapping[str, JournalTable],
+    figures: Path,
+    style: JournalStyle | None = None,
+    closing: Sequence[JournalTable] = (),
+) -> None:
     """The manuscript as Word, on the journal style's page (A4 or Letter): the methods
     paragraph, then every item in order; each table through the table files' own writer
     (:func:`her2cohort.render.export.add_docx_table`: three-line style, repeated header,
     markers and footnotes), captioned with its manuscript label."""
-    from docx.shared import Cm, Pt
+    from docx.shared import Pt
 
     document = new_document(style)
     document.core_properties.title = title
@@ -60,14 +67,23 @@ def write_docx(path: str | Path, title: str, methods: str, items: Sequence[Item]
         if item.kind == "table":
             add_docx_table(document, tables[item.id], caption=_caption(item), style=style)
         else:
-            document.add_picture(str(figures / f"{item.id}.png"), width=Cm(FIGURE_WIDTH_CM))
+            picture = document.add_picture(str(figures / f"{item.id}.png"))  # at its declared width (the PNG's 300 dpi)
+            section = document.sections[-1]
+            room = section.page_width - section.left_margin - section.right_margin
+            if picture.width > room:  # a two-column figure (174 mm) on a page with less room
+                picture.height, picture.width = int(picture.height * room / picture.width), room
             paragraph = document.add_paragraph()
             paragraph.add_run(_caption(item) + " ").bold = True
             paragraph.add_run(item.legend)
+    for table in closing:  # tables after the declared items (the rigor table of the supplement)
+        document.add_page_break()
+        add_docx_table(document, table, style=style)
     save_docx(document, path)
 
 
-def manuscript_markdown(title: str, methods: str, items: Sequence[Item], tables: Mapping[str, JournalTable], figures_link: str = "figures") -> str:
+def manuscript_markdown(
+    title: str, methods: str, items: Sequence[Item], tables: Mapping[str, JournalTable], figures_link: str = "figures", closing: Sequence[JournalTable] = ()
+) -> str:
     """The manuscript as Markdown (figures linked as ``{figures_link}/{id}.png``); each table
     as the table files print it (:func:`her2cohort.render.export.markdown_table`)."""
     parts = [f"# {title}", methods.strip()]
@@ -76,6 +92,7 @@ def manuscript_markdown(title: str, methods: str, items: Sequence[Item], tables:
             parts.append(markdown_table(tables[item.id], caption=_caption(item)).strip())
         else:
             parts.append(f"![{item.label}]({figures_link}/{item.id}.png)\n\n**{_caption(item)}** {item.legend}")
+    parts += [markdown_table(table).strip() for table in closing]
     return "\n\n".join(parts) + "\n"
 
 
