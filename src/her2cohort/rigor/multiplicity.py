@@ -93,8 +93,7 @@ def check(context: Context) -> list[dict]:
         tests = []
         for analysis_id in ids:
             for _, row in tested_rows(context.results.table(analysis_id)).iterrows():
-                # R's fisher.test returns max(0, min(1, p)); a sum of probabilities can exceed 1 by rounding
-                tests.append((analysis_id, test_label(row), min(number(row["p_value"]), 1.0)))
+                tests.append((analysis_id, test_label(row), number(row["p_value"])))  # fisher_test clips p to [0, 1] as R
         key = tuple((a, t) for a, t, _ in tests)
         if len(tests) < 2 or key in seen:
             continue
