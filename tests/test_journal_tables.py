@@ -27,12 +27,15 @@ from her2cohort.render.export import (
     new_document,
     notes_markdown,
     save_docx,
+    split_number,
+    text_mm,
+    number_tab_stop,
     to_docx,
     to_latex,
     write_table_files,
 )
 from her2cohort.render.html import table_html
-from her2cohort.render.tables.journal import compose, split_title, typographic
+from her2cohort.render.tables.journal import JournalTable, as_journal, compose, split_title, typographic
 from her2cohort.results import Results
 from her2cohort.stats.table1 import baseline_table
 
@@ -173,6 +176,51 @@ def test_word_tables_are_three_line_tables_with_repeated_headings(composed, tmp_
     assert (round(section.page_width.mm, 1), round(section.page_height.mm, 1)) == (215.9, 279.4)
 
 
+def test_split_number_and_tab_stop():
+    assert split_number("34 (70.8)") == ("34", "(70.8)")
+    assert split_number("0.86 (0.45\u20131.62)") == ("0.86", "(0.45\u20131.62)")
+    assert split_number("< 0.001") == ("< 0.001", "")
+    # Times Roman: digits 0.5 em, a space 0.25 em, brackets 0.333 em; 9 pt = 3.175 mm
+    assert text_mm("10") == pytest.approx(3.175)
+    assert text_mm("(1)") == pytest.approx(3.175 * (0.333 * 2 + 0.5))
+    lead, rest = text_mm("100"), text_mm(" (12.5)")
+    assert number_tab_stop(["5 (1.0)", "100 (12.5)", ""], 30) == pytest.approx((30 - lead - rest) / 2 + lead)
+    assert number_tab_stop(["", ""], 30) == 0.0
+
+
+def test_word_numbers_align_on_their_leading_number(composed, tmp_path):
+    """Every number cell is "<tab>number<tab>(rest)" against a right tab stop common to its
+    column and a left one a space further: the counts end on one line, the brackets open on
+    another, and the block fits inside the column."""
+    table, _, _ = composed
+    to_docx(table, tmp_path / "a.docx")
+    from docx import Document
+
+    grid = Document(str(tmp_path / "a.docx")).tables[0]
+    header_rows = 2
+    body = list(table.display.itertuples(index=False))
+    for c in range(table.label_columns, len(table.headings)):
+        stops = set()
+        column_mm = grid.columns[c].width.mm - 2.4  # less the cell margins
+        for r, row in enumerate(body):
+            text = str(row[c])
+            paragraph = grid.rows[header_rows + r].cells[c].paragraphs[0]
+            if not text:
+                continue
+            lead, rest = split_number(text)
+            assert paragraph.text.startswith("\t" + lead + ("\t" + rest if rest else "")), (r, c, paragraph.text)
+            tabs = [(round(t.position.mm, 2), str(t.alignment)) for t in paragraph.paragraph_format.tab_stops]
+            assert [a.split()[0] for _, a in tabs] == ["RIGHT", "LEFT"], tabs
+            assert tabs[1][0] == pytest.approx(tabs[0][0] + text_mm(" "), abs=0.02)
+            stops.add(tabs[0][0])
+            assert tabs[0][0] >= text_mm(lead) - 0.01 and tabs[1][0] + text_mm(rest) <= column_mm + 0.05, (r, c)
+        assert len(stops) == 1, (c, stops)  # one line for the column
+    # heading cells left empty by a shorter heading are set at the table's size, not Word's 11 pt
+    for row in grid.rows[:header_rows]:
+        for cell in row.cells:
+            assert cell.paragraphs[0]._p.pPr.find(f"{W}rPr").find(f"{W}sz").get(f"{W}val") == "18"
+
+
 def test_merged_headings_over_endpoints():
     table = pd.DataFrame({"Covariate": ["Age"], "n": ["4"], "PFS HR (95% CI)": ["1.2 (0.5\u20132.0)"], "PFS p": ["0.3"]})
     from her2cohort.render.tables.journal import JournalTable
@@ -254,8 +302,16 @@ PDFLATEX = shutil.which("pdflatex")
 
 
 def _compile(tmp_path, fragments) -> subprocess.CompletedProcess:
+    """pdflatex twice (a longtable sets its columns' widths from the first pass), then the log
+    must show no float taller than a page and nothing wider than the line."""
     (tmp_path / "doc.tex").write_text(latex_document(fragments))
-    return subprocess.run([PDFLATEX, "-interaction=nonstopmode", "-halt-on-error", "doc.tex"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    for _ in range(2):
+        run = subprocess.run([PDFLATEX, "-interaction=nonstopmode", "-halt-on-error", "doc.tex"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        if run.returncode:
+            return run
+    log = (tmp_path / "doc.log").read_text(errors="replace")
+    assert "Float too large" not in log and "Overfull \\hbox" not in log, re.findall(r"(?:Float too large|Overfull \\hbox).*", log)
+    return run
 
 
 @pytest.mark.skipif(PDFLATEX is None, reason="pdflatex not installed (Debian: texlive-latex-recommended)")
@@ -266,6 +322,30 @@ def test_pdflatex_compiles_the_tables(composed, tmp_path):
     assert run.returncode == 0, run.stdout[-3000:]
     log = (tmp_path / "doc.log").read_text(errors="replace")
     assert "Table 3." not in log
+
+
+def _long_table() -> JournalTable:
+    rows = [{"Characteristic": f"Factor {i // 3} with a long descriptive name, n (%)" if i % 3 == 0 else "", "Level": f"Level {i % 3}", "A": f"{i} ({i / 2:.1f})", "B": f"{i + 1} ({i / 3:.1f})", "p": "0.5" if i % 3 == 0 else ""} for i in range(90)]
+    table = as_journal(pd.DataFrame(rows), "Table 2. A table longer than a page")
+    table.label_columns = 2
+    return table
+
+
+def test_a_table_longer_than_a_page_is_a_longtable():
+    table = _long_table()
+    latex = to_latex(table)
+    assert r"\begin{longtable}" in latex and r"\endhead" in latex and r"\caption[]{(continued)}" in latex
+    assert r"\begin{table}" not in latex and r"\renewcommand{\thetable}{2}" in latex
+    short = to_latex(as_journal(pd.DataFrame({"a": ["x"] * 5, "b": ["1"] * 5}), "Table 1. Short"))
+    assert r"\begin{table}" in short and "longtable}" not in short.split("\n", 1)[1]
+
+
+@pytest.mark.skipif(PDFLATEX is None, reason="pdflatex not installed (Debian: texlive-latex-recommended)")
+def test_pdflatex_breaks_a_long_table_across_pages_with_its_headings(tmp_path):
+    run = _compile(tmp_path, [to_latex(_long_table())])
+    assert run.returncode == 0, run.stdout[-3000:]
+    pages = int(re.search(r"Output written on doc.pdf \((\d+) pages?", run.stdout).group(1))
+    assert pages >= 2
 
 
 @pytest.mark.skipif(PDFLATEX is None, reason="pdflatex not installed (Debian: texlive-latex-recommended)")

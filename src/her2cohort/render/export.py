@@ -13,11 +13,15 @@ DataFrame (its columns as headings, no notes).
   wrapped, or scaled to the text width when its numbers alone are too wide,
   the caption numbered as declared ("Table 3." prints
   "Table 3." and not "Table 1: Table 3."; an unnumbered title is
-  ``\\caption*``), every character ASCII (χ² as ``$\\chi^2$``); it needs the
-  packages of :data:`LATEX_PREAMBLE`.
+  ``\\caption*``), every character ASCII (χ² as ``$\\chi^2$``); a table
+  longer than a page is a ``longtable`` whose caption and headings repeat on
+  each page ("Table 2. (continued)"), so run pdflatex twice, as for any
+  longtable; it needs the packages of :data:`LATEX_PREAMBLE`.
 - Word: three horizontal rules (booktabs: above and below the headings, under
   the body), no vertical rules, merged group headings, the heading rows
-  repeated on each page, label columns left and numbers centred, widths by
+  repeated on each page, label columns left and numbers aligned on their
+  leading number (:func:`number_tab_stop`: counts, estimates and p-values end
+  on one line, their brackets open on another), widths by
   content, 9 pt, footnotes 8 pt, A4 or Letter as the journal style declares.
   :func:`add_docx_table` appends one table to any python-docx Document (a
   manuscript); :func:`to_docx` writes one table per file.
@@ -39,10 +43,13 @@ from her2cohort.numbers import JournalStyle
 from her2cohort.render.tables.journal import JournalTable, as_journal, note_lines, superscript
 
 #: What a document needs to typeset the .tex tables (pdflatex).
-LATEX_PREAMBLE = "\\usepackage[T1]{fontenc}\n\\usepackage{booktabs}\n\\usepackage{caption}\n\\usepackage{array}\n\\usepackage{tabularx}\n\\usepackage{graphicx}\n"
+LATEX_PREAMBLE = "\\usepackage[T1]{fontenc}\n\\usepackage{booktabs}\n\\usepackage{caption}\n\\usepackage{array}\n\\usepackage{tabularx}\n\\usepackage{longtable}\n\\usepackage{graphicx}\n"
 
 #: Characters of \small text on a line of an A4 article (345 pt): the width :func:`to_latex` fits a table to.
 TEXT_CHARACTERS = 80
+#: Lines of \\small text a ``table`` float may take on an A4 article page (its text is 592 pt
+#: high, a \\small row 13.6 pt, the caption and notes take the rest); a longer table is a longtable.
+PAGE_LINES = 36
 
 
 # --------------------------------------------------------------------------- Markdown
@@ -137,37 +144,10 @@ def _wrap_heading(table: JournalTable, column: int) -> str:
     return "\n".join(part for line in lines for part in (textwrap.wrap(line, max(cells, 12), break_long_words=False) or [""]))
 
 
-def to_latex(table: JournalTable | pd.DataFrame, caption: str = "", label: str = "") -> str:
-    """A booktabs ``table`` float (no pandas Styler: no templates, stable bytes); see the module docstring."""
-    table = as_journal(table, caption or None)
+def _latex_header(table: JournalTable) -> list[str]:
+    """The heading rows: merged headings over their ``\\cmidrule``, then the headings' lines."""
     width = len(table.headings)
-    lines = [r"% her2cohort table: needs \usepackage{booktabs,caption,array,tabularx,graphicx} (her2cohort.render.export.LATEX_PREAMBLE)", r"\begin{table}[htbp]", r"\centering"]
-    lines.append(r"\captionsetup{labelsep=period,justification=raggedright,singlelinecheck=false}")
-    if table.label:
-        number = table.label.split("Table", 1)[1].strip()
-        lines.append(rf"\renewcommand{{\thetable}}{{{latex_escape(number)}}}")
-        lines.append(rf"\caption{{{latex_escape(table.title)}}}")
-    elif table.title:
-        lines.append(rf"\caption*{{{latex_escape(table.title)}}}")
-    if label:
-        lines.append(rf"\label{{{label}}}")
-    # by the columns' longest lines, in characters of \small: a table that fits is set at its
-    # natural width; one whose numbers fit but whose labels do not wraps its label columns
-    # (tabularx X); a table whose numbers alone are too wide is scaled to the text width
-    table.headings = [_wrap_heading(table, c) for c in range(width)]
-    lengths = [max(len(t) for t in [*table.headings[c].split("\n"), *map(str, table.display.iloc[:, c])]) + 3 for c in range(width)]
-    kinds = ["l"] * table.label_columns + ["c"] * (width - table.label_columns)
-    numbers = sum(lengths[table.label_columns :])
-    layout = "natural" if sum(lengths) <= TEXT_CHARACTERS else "wrap" if numbers <= TEXT_CHARACTERS - 18 * table.label_columns else "scaled"
-    if layout == "wrap":  # the label columns share the width the numbers leave, wrapping their lines
-        kinds[: table.label_columns] = [r">{\raggedright\arraybackslash}X"] * table.label_columns
-    columns = "".join(kinds)
-    if layout == "scaled":
-        lines += [r"\small", r"\resizebox{\linewidth}{!}{%", rf"\begin{{tabular}}{{{columns}}}", r"\toprule"]
-    elif layout == "wrap":
-        lines += [r"\small", rf"\begin{{tabularx}}{{\linewidth}}{{{columns}}}", r"\toprule"]
-    else:
-        lines += [r"\small", rf"\begin{{tabular}}{{{columns}}}", r"\toprule"]
+    lines: list[str] = []
     if table.spanners:
         cells, rules, column = [], [], 0
         for text, first, last in sorted(table.spanners, key=lambda s: s[1]):
@@ -185,18 +165,102 @@ def to_latex(table: JournalTable | pd.DataFrame, caption: str = "", label: str =
             text = parts[line] if line < len(parts) else ""
             cells.append(_tex_cell(text, table.heading_marks.get(c, "") if line == 0 else ""))
         lines.append(" & ".join(cells) + r" \\")
-    lines.append(r"\midrule")
+    return lines
+
+
+def _latex_body(table: JournalTable) -> list[str]:
+    lines = []
     for r in range(len(table.display)):
-        cells = [_tex_cell(str(table.display.iat[r, c]), table.marks.get((r, c), "")) for c in range(width)]
+        cells = [_tex_cell(str(table.display.iat[r, c]), table.marks.get((r, c), "")) for c in range(len(table.headings))]
         if table.is_section(r):
             cells[0] = rf"\textbf{{{cells[0]}}}"
         lines.append(" & ".join(cells) + r" \\")
-    lines += [r"\bottomrule", {"scaled": r"\end{tabular}}", "wrap": r"\end{tabularx}", "natural": r"\end{tabular}"}[layout]]
+    return lines
+
+
+def _latex_notes(table: JournalTable) -> list[str]:
     notes = note_lines(table)
-    if notes:
-        lines.append(r"\par\smallskip\begin{minipage}{\linewidth}\footnotesize")
-        lines += [(rf"\textsuperscript{{{m}}}" if m else "") + latex_escape(text) + r"\par" for m, text in notes]
-        lines.append(r"\end{minipage}")
+    if not notes:
+        return []
+    lines = [r"\par\smallskip\noindent\begin{minipage}{\linewidth}\footnotesize"]
+    lines += [(rf"\textsuperscript{{{m}}}" if m else "") + latex_escape(text) + r"\par" for m, text in notes]
+    return lines + [r"\end{minipage}"]
+
+
+def latex_lines(table: JournalTable, lengths: Sequence[int]) -> int:
+    """Lines of \\small text the table takes: its heading lines and its rows, a label cell wider
+    than the characters its column gets counting as the lines it wraps into."""
+    numbers = sum(lengths[table.label_columns :])
+    room = max(TEXT_CHARACTERS - numbers, 18 * max(table.label_columns, 1)) / max(table.label_columns, 1)
+    header = (1 if table.spanners else 0) + max(len(h.split("\n")) for h in table.headings)
+    rows = 0
+    for r in range(len(table.display)):
+        rows += max([1] + [-(-len(str(table.display.iat[r, c])) // int(room)) for c in range(table.label_columns)])
+    return header + rows
+
+
+def to_latex(table: JournalTable | pd.DataFrame, caption: str = "", label: str = "") -> str:
+    """A booktabs table for pdflatex (no pandas Styler: no templates, stable bytes); see the module
+    docstring. A table of more than :data:`PAGE_LINES` lines is a ``longtable`` that breaks across
+    pages, its caption and headings repeated (marked "continued") on each page, its label
+    columns wrapped to the width the numbers leave; a shorter one is a ``table`` float."""
+    table = as_journal(table, caption or None)
+    width = len(table.headings)
+    # by the columns' longest lines, in characters of \small: a table that fits is set at its
+    # natural width; one whose numbers fit but whose labels do not wraps its label columns
+    # (tabularx X); a table whose numbers alone are too wide is scaled to the text width
+    table.headings = [_wrap_heading(table, c) for c in range(width)]
+    lengths = [max(len(t) for t in [*table.headings[c].split("\n"), *map(str, table.display.iloc[:, c])]) + 3 for c in range(width)]
+    kinds = ["l"] * table.label_columns + ["c"] * (width - table.label_columns)
+    numbers = sum(lengths[table.label_columns :])
+    layout = "natural" if sum(lengths) <= TEXT_CHARACTERS else "wrap" if numbers <= TEXT_CHARACTERS - 18 * table.label_columns else "scaled"
+    long = latex_lines(table, lengths) > PAGE_LINES
+    if long and layout != "natural":
+        # longtable takes no X column and cannot be scaled: the label columns wrap in a fixed share
+        # of the room the numbers leave (at least a tenth of the line each), in \footnotesize
+        # (90 characters a line) when the numbers are too wide for \small
+        line = TEXT_CHARACTERS if layout == "wrap" else TEXT_CHARACTERS * 9 // 8
+        share = max(0.97 * (line - numbers) / line / table.label_columns, 0.1)  # 3% for the estimate's error
+        kinds[: table.label_columns] = [rf">{{\raggedright\arraybackslash\hspace{{0pt}}}}p{{\dimexpr {share:.3f}\linewidth-2\tabcolsep\relax}}"] * table.label_columns
+    elif layout == "wrap":  # the label columns share the width the numbers leave, wrapping their lines
+        kinds[: table.label_columns] = [r">{\raggedright\arraybackslash\hspace{0pt}}X"] * table.label_columns
+    columns = "".join(kinds)
+    number = table.label.split("Table", 1)[1].strip() if table.label else ""
+    if number:
+        title, continued = rf"\caption{{{latex_escape(table.title)}}}", r"\caption[]{(continued)}"
+    else:
+        title, continued = rf"\caption*{{{latex_escape(table.title)}}}", rf"\caption*{{{latex_escape(table.title)} (continued)}}"
+    lines = [r"% her2cohort table: needs \usepackage{booktabs,caption,array,tabularx,longtable,graphicx} (her2cohort.render.export.LATEX_PREAMBLE)"]
+    setup = r"\captionsetup{labelsep=period,justification=raggedright,singlelinecheck=false}"
+    if long:
+        # not a float: the group keeps the table's number, size and column gap its own
+        lines += [r"\begingroup", r"\footnotesize\setlength{\tabcolsep}{4pt}" if layout == "scaled" else r"\small", setup, r"\setlength{\LTcapwidth}{\linewidth}"]
+        if number:
+            lines.append(rf"\renewcommand{{\thetable}}{{{latex_escape(number)}}}")
+        lines += [rf"\begin{{longtable}}{{{columns}}}", title + (rf"\label{{{label}}}" if label else "") + r" \\", r"\toprule"]
+        header = _latex_header(table)
+        lines += [*header, r"\midrule", r"\endfirsthead", continued + r" \\", r"\toprule", *header, r"\midrule", r"\endhead"]
+        lines += [r"\midrule", rf"\multicolumn{{{width}}}{{r}}{{\footnotesize\itshape continued on the next page}} \\", r"\endfoot", r"\bottomrule", r"\endlastfoot"]
+        lines += _latex_body(table)
+        lines.append(r"\end{longtable}")
+        lines += _latex_notes(table)
+        return "\n".join([*lines, r"\endgroup", ""])
+    lines += [r"\begin{table}[htbp]", r"\centering", setup]
+    if number:
+        lines.append(rf"\renewcommand{{\thetable}}{{{latex_escape(number)}}}")
+    if table.title:
+        lines.append(title)
+    if label:
+        lines.append(rf"\label{{{label}}}")
+    if layout == "scaled":
+        lines += [r"\small", r"\resizebox{\linewidth}{!}{%", rf"\begin{{tabular}}{{{columns}}}", r"\toprule"]
+    elif layout == "wrap":
+        lines += [r"\small", rf"\begin{{tabularx}}{{\linewidth}}{{{columns}}}", r"\toprule"]
+    else:
+        lines += [r"\small", rf"\begin{{tabular}}{{{columns}}}", r"\toprule"]
+    lines += [*_latex_header(table), r"\midrule", *_latex_body(table)]
+    lines += [r"\bottomrule", {"scaled": r"\end{tabular}}", "wrap": r"\end{tabularx}", "natural": r"\end{tabular}"}[layout]]
+    lines += _latex_notes(table)
     lines.append(r"\end{table}")
     return "\n".join(lines) + "\n"
 
@@ -317,6 +381,49 @@ CHARACTER_MM, PADDING_MM = 1.6, 2.4
 FONT = "Times New Roman"
 
 
+#: Advance widths of Times Roman in thousandths of an em (Adobe's Times-Roman AFM; Liberation
+#: Serif has the same), for the characters of number cells; others count as 500 (a digit).
+_TIMES_WIDTHS = {" ": 250, "(": 333, ")": 333, ".": 250, ",": 250, "/": 278, ":": 278, ";": 278, "%": 833, "<": 564, ">": 564, "=": 564, "+": 564, "\u2212": 564, "\u00b1": 564, "\u2264": 549, "\u2265": 549, "\u2013": 500, "\u00d7": 564, "N": 722, "R": 667, "A": 722, "E": 611, "I": 333, "i": 278, "l": 278, "t": 278, "f": 333, "r": 333, "m": 778, "w": 722}
+
+
+def text_mm(text: str, size: float = 9) -> float:
+    """The printed width of ``text`` in Times Roman at ``size`` points, in mm."""
+    return sum(_TIMES_WIDTHS.get(ch, 667 if ch.isupper() else 500) for ch in text) / 1000 * size * 25.4 / 72
+
+
+def split_number(text: str) -> tuple[str, str]:
+    """A number cell as its leading number and the rest: "34 (70.8)" as ("34", "(70.8)"),
+    "0.86 (0.45–1.62)" as ("0.86", "(0.45–1.62)"), "< 0.001" as ("< 0.001", "")."""
+    at = text.find(" (")
+    return (text, "") if at < 0 else (text[:at], text[at + 1 :])
+
+
+def number_tab_stop(texts: Sequence[str], text_width_mm: float, size: float = 9) -> float:
+    """Where, in mm from a cell's text edge, a column's leading numbers end: the cells of a number
+    column are set as ``<tab>number<tab>(rest)`` with a right tab stop there and a left one a
+    space further (``text_width_mm``: the column less its cell margins), so counts, estimates and p-values line up on their last digit and their
+    brackets on one line, the block centred in the column (as a decimal tab would, but also for
+    cells with no decimal point, "67 (35–86)" beside "2.4 (0.1–9.8)")."""
+    parts = [split_number(t) for t in texts if t]
+    if not parts:
+        return 0.0
+    lead = max(text_mm(a, size) for a, _ in parts)
+    rest = max((text_mm(" " + b, size) for _, b in parts if b), default=0.0)
+    return max(0.0, (text_width_mm - lead - rest) / 2) + lead
+
+
+def _aligned_number(paragraph, text: str, stop_mm: float, mark: str = "", size: float = 9, bold: bool = False) -> None:
+    """Write a number cell against the column's tab stops (:func:`number_tab_stop`)."""
+    from docx.enum.text import WD_TAB_ALIGNMENT
+    from docx.shared import Mm
+
+    tabs = paragraph.paragraph_format.tab_stops
+    tabs.add_tab_stop(Mm(stop_mm), WD_TAB_ALIGNMENT.RIGHT)
+    tabs.add_tab_stop(Mm(stop_mm + text_mm(" ", size)), WD_TAB_ALIGNMENT.LEFT)
+    lead, rest = split_number(text)
+    _write(paragraph, "\t" + lead + ("\t" + rest if rest else ""), mark, size=size, bold=bold)
+
+
 def _column_texts(table: JournalTable, c: int) -> list[str]:
     """The heading lines and body cells of column ``c``."""
     return [*table.headings[c].split("\n"), *(str(v) for v in table.display.iloc[:, c])]
@@ -374,7 +481,8 @@ def add_docx_table(document, table: JournalTable | pd.DataFrame, caption: str | 
     _cell_margins(grid, PADDING_MM / 2)
     section = document.sections[-1]
     usable = (section.page_width - section.left_margin - section.right_margin) / Mm(1) if section.page_width else 160
-    for column, mm in zip(grid.columns, _widths(table, usable)):
+    widths = _widths(table, usable)
+    for column, mm in zip(grid.columns, widths):
         column.width = Mm(mm)
         for cell in column.cells:
             cell.width = Mm(mm)
@@ -394,13 +502,18 @@ def add_docx_table(document, table: JournalTable | pd.DataFrame, caption: str | 
     for line in range(header_rows - row_index):
         row = grid.rows[row_index + line]
         for c, heading in enumerate(table.headings):
-            parts = heading.split("\n")
-            if line < len(parts):
-                _write(row.cells[c].paragraphs[0], parts[line], table.heading_marks.get(c, "") if line == 0 else "", bold=line == 0, align=align(c))
+            parts = heading.split("\n")  # a heading of fewer lines leaves its cell empty, at the table's size and spacing
+            text = parts[line] if line < len(parts) else ""
+            _write(row.cells[c].paragraphs[0], text, table.heading_marks.get(c, "") if line == 0 else "", bold=line == 0, align=align(c))
+    stops = {c: number_tab_stop([str(v) for v in table.display.iloc[:, c]], mm - PADDING_MM) for c, mm in enumerate(widths) if c >= table.label_columns}
     for r in range(len(table.display)):
         cells = grid.rows[header_rows + r].cells
         for c in range(width):
-            _write(cells[c].paragraphs[0], str(table.display.iat[r, c]), table.marks.get((r, c), ""), align=align(c), bold=c == 0 and table.is_section(r))
+            text, mark = str(table.display.iat[r, c]), table.marks.get((r, c), "")
+            if c in stops and text:
+                _aligned_number(cells[c].paragraphs[0], text, stops[c], mark)
+            else:
+                _write(cells[c].paragraphs[0], text, mark, align=align(c), bold=c == 0 and table.is_section(r))
     # three rules: above the headings, under them, under the body
     for c in range(width):
         _border(grid.rows[0].cells[c], top=12)
