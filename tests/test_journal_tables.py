@@ -35,7 +35,7 @@ from her2cohort.render.export import (
     write_table_files,
 )
 from her2cohort.render.html import table_html
-from her2cohort.render.tables.journal import JournalTable, as_journal, compose, split_title, typographic
+from her2cohort.render.tables.journal import JournalTable, as_journal, compose, split_title, typographic, typographic_minus
 from her2cohort.results import Results
 from her2cohort.stats.table1 import baseline_table
 
@@ -186,6 +186,17 @@ def test_split_number_and_tab_stop():
     lead, rest = text_mm("100"), text_mm(" (12.5)")
     assert number_tab_stop(["5 (1.0)", "100 (12.5)", ""], 30) == pytest.approx((30 - lead - rest) / 2 + lead)
     assert number_tab_stop(["", ""], 30) == 0.0
+
+
+def test_numbers_print_the_minus_sign_not_the_hyphen():
+    assert typographic_minus("-42.5 (-60.8 to -12.0)") == "\u221242.5 (\u221260.8 to \u221212.0)"
+    for kept in ("25 (35\u201386)", "1.2e-05", "0-1", "IHC 2+", "3 - 4"):
+        assert typographic_minus(kept) == kept
+    results = Results.from_tables({"x": pd.DataFrame({"term": ["best-change"], "estimate": [-42.54]})})
+    spec = {"id": "x", "layout": "listing", "from": "x", "title": "Table 9. Change", "columns": [{"column": "term", "heading": "Term"}, {"column": "estimate", "heading": "Median", "decimals": 1}]}
+    table, _, _ = compose(results, spec)
+    assert list(table.display.iloc[0]) == ["best-change", "\u221242.5"]  # the sign of a number, not a word's hyphen
+    assert r"$-$42.5" in to_latex(table)
 
 
 def test_word_numbers_align_on_their_leading_number(composed, tmp_path):

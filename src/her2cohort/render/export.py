@@ -375,8 +375,8 @@ def page_setup(document, style: JournalStyle) -> None:
         section.left_margin = section.right_margin = section.top_margin = section.bottom_margin = Mm(MARGIN_MM)
 
 
-#: Width of a character of 9 pt Times in mm (digits are 0.5 em), and a cell's side margins (1 mm each).
-CHARACTER_MM, PADDING_MM = 1.6, 2.4
+#: A cell's side margins together (1.2 mm each), in mm.
+PADDING_MM = 2.4
 #: The font of Word tables (LibreOffice substitutes the metric-compatible Liberation Serif).
 FONT = "Times New Roman"
 
@@ -424,34 +424,32 @@ def _aligned_number(paragraph, text: str, stop_mm: float, mark: str = "", size: 
     _write(paragraph, "\t" + lead + ("\t" + rest if rest else ""), mark, size=size, bold=bold)
 
 
-def _column_texts(table: JournalTable, c: int) -> list[str]:
-    """The heading lines and body cells of column ``c``."""
-    return [*table.headings[c].split("\n"), *(str(v) for v in table.display.iloc[:, c])]
-
-
 def _widths(table: JournalTable, total_mm: float) -> list[float]:
-    """Column widths in mm summing to ``total_mm``: each number column as wide as its
-    longest line (numbers never wrap), the label columns share the rest by their
-    longest lines (at least 20 mm each); scaled down together when that is too wide."""
-    def longest(c: int) -> int:  # a body cell's line, or a heading's longest word (headings may wrap)
-        texts = [*(w for h in table.headings[c].split("\n") for w in h.split()), *(str(v) for v in table.display.iloc[:, c])]
-        return max((len(t) for t in texts), default=1) + 1
+    """Column widths in mm summing to ``total_mm``, measured in Times Roman (:func:`text_mm`; a
+    heading is bold, a tenth wider): each number column as wide as its widest cell or heading
+    word (numbers never wrap), the label columns share the rest by their longest lines, each
+    at least as wide as its longest word; scaled down together when that is too wide."""
+    def heading_words(c: int) -> list[str]:
+        return [w for h in table.headings[c].split("\n") for w in h.split()]
 
-    numbers = [longest(c) * CHARACTER_MM + PADDING_MM for c in range(table.label_columns, len(table.headings))]
-    labels = [longest(c) for c in range(table.label_columns)]
+    def widest(c: int, words: bool) -> float:  # a body cell with its marker (or, for a label column, its longest word)
+        cells = [str(v) + table.marks.get((r, c), "") for r, v in enumerate(table.display.iloc[:, c])]
+        if words:
+            cells = [w for cell in cells for w in (cell.split() or [""])]
+        return max([text_mm(t) for t in cells] + [1.1 * text_mm(w) for w in heading_words(c)] + [0.0]) + PADDING_MM + 1.5  # 1.5 mm: another renderer's metrics
+
+    numbers = [widest(c, False) for c in range(table.label_columns, len(table.headings))]
+    wanted = [widest(c, False) for c in range(table.label_columns)]
     room = total_mm - sum(numbers)
-    wanted = [n * CHARACTER_MM + PADDING_MM for n in labels]
     if room >= sum(wanted):  # everything fits on one line: the labels take their own width, the numbers the rest
         spare = (total_mm - sum(wanted) - sum(numbers)) / len(table.headings)
         return [w + spare for w in wanted + numbers]
-    if room >= 20 * len(labels):
-        # each label column at least as wide as its longest word (words never break), the rest by its longest line
-        floors = [max(len(w) for c_text in _column_texts(table, c) for w in (c_text.split() or [""])) * CHARACTER_MM + PADDING_MM for c in range(table.label_columns)]
-        if sum(floors) > room:  # even the longest words do not fit: shrink them alike
-            floors = [f * room / sum(floors) for f in floors]
+    floors = [widest(c, True) for c in range(table.label_columns)]  # words never break
+    if room >= sum(floors):
         spare = room - sum(floors)
-        return [f + spare * n / sum(labels) for f, n in zip(floors, labels)] + numbers
-    widths = [20.0] * len(labels) + numbers
+        extra = [max(w - f, 0.0) for w, f in zip(wanted, floors)]
+        return [f + spare * e / (sum(extra) or 1.0) for f, e in zip(floors, extra)] + numbers
+    widths = floors + numbers
     return [w * total_mm / sum(widths) for w in widths]
 
 

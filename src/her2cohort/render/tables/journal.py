@@ -18,7 +18,8 @@ writers of :mod:`her2cohort.render.export` print around its cells:
   (``{text, on}``: the marker follows that label);
 - an abbreviation footnote: the table's ``abbreviations`` and the statistical
   abbreviations the table prints (CI, HR, OR, NR, IQR, SD), alphabetically;
-- one style for symbols in its words: ``>=`` prints ≥, ``<=`` ≤, ``+/-`` ±.
+- one style for symbols in its words: ``>=`` prints ≥, ``<=`` ≤, ``+/-`` ±;
+  and in its numbers the minus sign −, not the hyphen.
 
 Manuscript words only: the report's ``caption`` and an ``audit_note`` (R
 functions, quantile types) are never printed in a table file.
@@ -63,6 +64,14 @@ STATISTICAL_ABBREVIATIONS = {
 
 #: ASCII spellings of symbols and the symbol a journal prints (labels, headings, notes; never numbers).
 SYMBOLS = ((re.compile(r">="), "\u2265"), (re.compile(r"<="), "\u2264"), (re.compile(r"\+/-"), "\u00b1"))
+#: A hyphen-minus that is a number's sign: before a digit, not inside a word or a range ("−42.5", "(−60.8 to −12.0)").
+SIGN = re.compile(r"(?<![\w.\u2013])-(?=\.?\d)")
+
+
+def typographic_minus(cell: str) -> str:
+    """A printed number cell with the minus sign (U+2212) a journal prints, not the hyphen:
+    "-42.5 (-60.8 to -12.0)" as "−42.5 (−60.8 to −12.0)". The digits are numbers.py's."""
+    return SIGN.sub("\u2212", cell)
 
 
 def typographic(text: str) -> str:
@@ -170,6 +179,8 @@ def compose(results, spec: Mapping, style: JournalStyle | None = None, printed: 
     # one style for symbols in the words of the table (labels, headings, title); numbers are printed by numbers.py
     for c in range(table.label_columns):
         table.display.iloc[:, c] = [typographic(str(v)) for v in table.display.iloc[:, c]]
+    for c in range(table.label_columns, len(columns)):
+        table.display.iloc[:, c] = [typographic_minus(str(v)) for v in table.display.iloc[:, c]]
     table.headings = [typographic(h) for h in table.headings]
     table.title, table.legend = typographic(table.title), typographic(table.legend)
     for text, first, last in attrs.get("spanners", []):
