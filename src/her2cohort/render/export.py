@@ -221,7 +221,7 @@ def to_latex(table: JournalTable | pd.DataFrame, caption: str = "", label: str =
         # (90 characters a line) when the numbers are too wide for \small
         line = TEXT_CHARACTERS if layout == "wrap" else TEXT_CHARACTERS * 9 // 8
         share = max(0.97 * (line - numbers) / line / table.label_columns, 0.1)  # 3% for the estimate's error
-        kinds[: table.label_columns] = [rf">{{\raggedright\arraybackslash\hspace{{0pt}}}}p{{\dimexpr {share:.3f}\linewidth-2\tabcolsep\relax}}"] * table.label_columns
+        kinds[: table.label_columns] = [rf">{{\raggedright\arraybackslash\hspace{{0pt}}}}p{{\dimexpr {round(share, 3)}\linewidth-2\tabcolsep\relax}}"] * table.label_columns
     elif layout == "wrap":  # the label columns share the width the numbers leave, wrapping their lines
         kinds[: table.label_columns] = [r">{\raggedright\arraybackslash\hspace{0pt}}X"] * table.label_columns
     columns = "".join(kinds)
