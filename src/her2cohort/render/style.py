@@ -12,6 +12,9 @@
   600 dpi for line art), with no creation date, no random ids
   (``svg.hashsalt`` fixed) and no software version in the metadata, so that
   the same data give byte-identical figures.
+- PDF fonts: TrueType (Type 42) subsets, embedded, without the OpenType layout
+  tables no viewer reads (:mod:`her2cohort.render.pdf_fonts`): journals refuse
+  Type 3.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from her2cohort.io import atomic_path  # noqa: E402
+from her2cohort.render.pdf_fonts import lean_type42  # noqa: E402
 
 MM = 1 / 25.4
 ONE_COLUMN, TWO_COLUMNS = 85 * MM, 174 * MM
@@ -202,6 +206,9 @@ def save_figure(figure, stem: str | Path, formats: Sequence[str] = ("pdf", "svg"
             with atomic_path(path) as partial:  # a killed job leaves no half-written figure
                 if fmt == "tiff":
                     _save_tiff(figure, partial, box, tiff_resolution)
+                elif fmt == "pdf":
+                    with lean_type42():  # TrueType subsets without the layout tables no viewer reads
+                        figure.savefig(partial, format=fmt, **options)
                 else:
                     figure.savefig(partial, format=fmt, **options)
             written.append(path)
