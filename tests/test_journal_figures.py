@@ -98,6 +98,20 @@ def test_no_text_is_under_the_floor_and_all_are_in_the_declared_family(lung_fit,
     assert {family for _, family in sizes} == {"Liberation Sans"}
 
 
+@pytest.mark.parametrize("transparent", [False, True])
+def test_a_300_dpi_tiff_made_from_the_png_is_the_tiff_drawn_alone(lung_fit, tmp_path, transparent):
+    """At the PNG's 300 dpi the TIFF takes the PNG's pixels instead of drawing the figure again:
+    the same file as drawing it alone, for an opaque figure and one with a transparent background."""
+    risk = numbers_at_risk(lung_fit, TIMES)
+    files = []
+    for folder, formats in (("both", ("png", "tiff")), ("alone", ("tiff",))):
+        figure = km_figure(lung_fit, risk, Printed(), annotation="Log-rank p = 0.001")
+        if transparent:
+            figure.patch.set_alpha(0)
+        files.append(save_figure(figure, tmp_path / folder / "km", formats=formats)[-1])
+    assert files[0].read_bytes() == files[1].read_bytes()
+
+
 def test_line_art_tiff_is_600_dpi(tmp_path, lung, lung_fit):
     draw_figures(_sources(lung_fit, lung), [_km_spec("km", "km_all")], tmp_path, "study.yaml")
     from PIL import Image

@@ -12,6 +12,9 @@
   600 dpi for line art), with no creation date, no random ids
   (``svg.hashsalt`` fixed) and no software version in the metadata, so that
   the same data give byte-identical figures.
+- PDF fonts: TrueType (Type 42) subsets, embedded, without the OpenType layout
+  tables no viewer reads (:mod:`her2cohort.render.pdf_fonts`): journals refuse
+  Type 3.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from her2cohort.io import atomic_path  # noqa: E402
+from her2cohort.render.pdf_fonts import lean_type42  # noqa: E402
 
 MM = 1 / 25.4
 ONE_COLUMN, TWO_COLUMNS = 85 * MM, 174 * MM
@@ -81,7 +85,7 @@ def apply_type(figure, family: str = FONT_FAMILY, floor: float = FONT_FLOOR) -> 
     """Every text of ``figure`` in ``family`` and at least ``floor`` points."""
     import matplotlib.text
 
-    figure.canvas.draw()  # the tick labels exist once drawn
+    figure.draw_without_rendering()  # the tick labels exist once drawn (laid out, not rasterised)
     for text in figure.findobj(matplotlib.text.Text):
         text.set_fontfamily(family)
         if text.get_fontsize() < floor:
@@ -121,8 +125,8 @@ def fit_width(figure, margin: float = MARGIN, rounds: int = 4) -> None:
             continue
         box = container.bbox
         for _ in range(rounds):
-            content = Bbox.union([a.get_tightbbox(renderer) for a in own if a.get_tightbbox(renderer) is not None]
-                                 + [t.get_window_extent(renderer) for t in _laid_out(container)])
+            drawn = [a.get_tightbbox(renderer) for a in own]  # each once: it lays the axes' ticks out
+            content = Bbox.union([b for b in drawn if b is not None] + [t.get_window_extent(renderer) for t in _laid_out(container)])
             frames = Bbox.union([a.get_window_extent(renderer) for a in own])
             left, right = frames.x0 - content.x0, content.x1 - frames.x1  # what the frames carry outside them
             target0, target1 = box.x0 + pad + left, box.x1 - pad - right
@@ -145,20 +149,30 @@ def fit_width(figure, margin: float = MARGIN, rounds: int = 4) -> None:
             # no draw between rounds: get_tightbbox lays the ticks out for the new positions itself
 
 
-def _save_tiff(figure, path, box, dpi: int) -> None:
+def _save_tiff(figure, path, box, dpi: int, png: Path | None = None) -> None:
     """An RGB TIFF, LZW-compressed, at ``dpi`` (no alpha channel: journals' upload checks
-    reject it), of the region ``box`` (inches)."""
+    reject it), of the region ``box`` (inches). ``png``: the figure's PNG of the same
+    region at the same ``dpi``, already written: its pixels (lossless, drawn by the same
+    Agg renderer) are the TIFF's, rather than drawing the figure again."""
     import io
 
     from PIL import Image
 
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="rgba", dpi=dpi, bbox_inches=box)
-    raw = buffer.getvalue()
-    height = next(h for h in (round(box.height * dpi), int(box.height * dpi), int(box.height * dpi) + 1) if h and len(raw) % (4 * h) == 0 and len(raw) // (4 * h) in (round(box.width * dpi), int(box.width * dpi), int(box.width * dpi) + 1))
-    image = Image.frombuffer("RGBA", (len(raw) // (4 * height), height), raw, "raw", "RGBA", 0, 1)
-    background = Image.new("RGB", image.size, "white")
-    background.paste(image, mask=image.split()[3])
+    if png is not None:
+        with Image.open(png) as decoded:
+            image = decoded.convert("RGBA")
+    else:
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="rgba", dpi=dpi, bbox_inches=box)
+        raw = buffer.getvalue()
+        height = next(h for h in (round(box.height * dpi), int(box.height * dpi), int(box.height * dpi) + 1) if h and len(raw) % (4 * h) == 0 and len(raw) // (4 * h) in (round(box.width * dpi), int(box.width * dpi), int(box.width * dpi) + 1))
+        image = Image.frombuffer("RGBA", (len(raw) // (4 * height), height), raw, "raw", "RGBA", 0, 1)
+    alpha = image.getchannel("A")
+    if alpha.getextrema() == (255, 255):  # opaque (a white figure): on white it is its own colours
+        background = image.convert("RGB")
+    else:
+        background = Image.new("RGB", image.size, "white")
+        background.paste(image, mask=alpha)
     background.save(path, format="TIFF", compression="tiff_lzw", dpi=(dpi, dpi))
 
 
@@ -200,8 +214,12 @@ def save_figure(figure, stem: str | Path, formats: Sequence[str] = ("pdf", "svg"
             path = stem.with_suffix(f".{fmt}")
             options = {"dpi": 300, "metadata": metadata[fmt], "bbox_inches": box}
             with atomic_path(path) as partial:  # a killed job leaves no half-written figure
-                if fmt == "tiff":
-                    _save_tiff(figure, partial, box, tiff_resolution)
+                if fmt == "tiff":  # at the PNG's 300 dpi, the PNG's pixels: the figure is not drawn again
+                    png = stem.with_suffix(".png") if tiff_resolution == options["dpi"] and stem.with_suffix(".png") in written else None
+                    _save_tiff(figure, partial, box, tiff_resolution, png)
+                elif fmt == "pdf":
+                    with lean_type42():  # TrueType subsets without the layout tables no viewer reads
+                        figure.savefig(partial, format=fmt, **options)
                 else:
                     figure.savefig(partial, format=fmt, **options)
             written.append(path)
