@@ -6,7 +6,7 @@
 # clean and classify as exact copies only; their CSVs, byte for byte what write_frame
 # writes, come from the job `readable_tables`, which runs beside the analyses instead
 # of before them (issue 18: at 10^6 patients clean and classify spent 28 + 23 s of a
-# ~115 s run writing, mostly these CSVs).
+# ~115 s run writing their tables, CSVs and copies).
 
 
 rule clean:
