@@ -4,10 +4,16 @@
 
 Stages, in pipeline order (each reads what the previous one wrote under
 ``--work``, as the Snakemake rules do: the exact copies, ``.feather``, of the
-tables; the CSVs beside them are written as the rules write them):
+tables; the CSVs are written as the rules write them: the small ones beside
+their copy, the large ones by ``readable_tables``):
 
-``clean``       raw CSVs -> cleaned tables (``scripts/clean.py``'s work)
-``classify``    cleaned tables -> specimens classified, analysis set (``scripts/classify.py``)
+``clean``       raw CSVs -> cleaned tables (``scripts/clean.py``'s work): exact copies
+                of patients, specimens, treatment lines; flow, exclusions, row counts as CSV
+``classify``    cleaned tables -> specimens classified, analysis set (``scripts/classify.py``):
+                exact copies only
+``readable_tables``  the CSVs people open of those five large tables, from their exact
+                copies (``scripts/readable_tables.py``): in the pipeline a job that runs
+                beside the analyses and figures, not before them
 ``table1``      Table 1 by HER2 change (``baseline_table``)
 ``km_logrank``  Kaplan-Meier table, median with CI, log-rank test
 ``cox``         Cox model, 3 covariates, Efron ties, with concordance
@@ -35,7 +41,9 @@ from pathlib import Path  # noqa: E402
 STUDY = Path(__file__).resolve().parent / "studies" / "scale.yaml"
 ANALYSES = {"table1": ["table1"], "km_logrank": ["km", "km_median", "logrank"], "cox": ["cox"], "roc": ["roc_cutoff"]}
 ANALYSES["analyses"] = [name for names in ANALYSES.values() for name in names]
-STAGES = ("clean", "classify", *ANALYSES, "figures")
+STAGES = ("clean", "classify", "readable_tables", *ANALYSES, "figures")
+#: The large tables of clean and classify (as the ``readable_tables`` rule: exact copy -> CSV).
+READABLE = ("clean/patients", "clean/specimens", "clean/treatment_lines", "analysis_set", "specimens_classified")
 
 
 def _study(path: Path, cohort: Path) -> dict:
@@ -51,7 +59,7 @@ def _study(path: Path, cohort: Path) -> dict:
 
 def clean(args, timings):
     from her2cohort.cleaning import clean_cohort
-    from her2cohort.io import write_frame, write_table
+    from her2cohort.io import write_exchange, write_frame, write_table
 
     study = _study(args.study, args.cohort)
     timings["import_s"] = time.perf_counter() - T0
@@ -59,8 +67,9 @@ def clean(args, timings):
     cohort = clean_cohort(args.cohort, study)
     timings["work_s"] = time.perf_counter() - start
     start = time.perf_counter()
-    for name in ("patients", "specimens", "treatment_lines", "flow"):
-        write_frame(getattr(cohort, name), args.work / "clean" / f"{name}.csv")
+    for name in ("patients", "specimens", "treatment_lines"):  # their CSVs: readable_tables
+        write_exchange(getattr(cohort, name), args.work / "clean" / f"{name}.feather")
+    write_frame(cohort.flow, args.work / "clean" / "flow.csv")
     for name in ("exclusions", "row_counts"):
         write_table(getattr(cohort, name), args.work / "clean" / f"{name}.csv")
     timings["write_s"] = time.perf_counter() - start
@@ -69,7 +78,7 @@ def clean(args, timings):
 
 def classify(args, timings):
     from her2cohort.classify import analysis_set, classify_specimens
-    from her2cohort.io import read_table, write_frame, write_table
+    from her2cohort.io import read_table, write_exchange
 
     study = _study(args.study, args.cohort)
     timings["import_s"] = time.perf_counter() - T0
@@ -82,10 +91,28 @@ def classify(args, timings):
     data = analysis_set(patients, classified, study.get("comparison"))
     timings["work_s"] = time.perf_counter() - start
     start = time.perf_counter()
-    write_frame(data, args.work / "analysis_set.csv")
-    write_table(classified, args.work / "specimens_classified.csv")
+    write_exchange(data, args.work / "analysis_set.feather")  # their CSVs: readable_tables
+    write_exchange(classified, args.work / "specimens_classified.feather")
     timings["write_s"] = time.perf_counter() - start
     timings["rows"] = len(data)
+
+
+def readable_tables(args, timings):
+    from her2cohort.io import read_exchange, write_table
+
+    timings["import_s"] = time.perf_counter() - T0
+    timings["load_s"] = timings["write_s"] = 0.0
+    rows = 0
+    for name in READABLE:  # as her2cohort.io.readable_copy, with reading and writing timed apart
+        start = time.perf_counter()
+        frame = read_exchange(args.work / f"{name}.feather")
+        timings["load_s"] += time.perf_counter() - start
+        start = time.perf_counter()
+        write_table(frame, args.work / f"{name}.csv")
+        timings["write_s"] += time.perf_counter() - start
+        rows += len(frame)
+    timings["work_s"] = 0.0  # a conversion: all of it is reading and writing
+    timings["rows"] = rows
 
 
 def analyses(args, timings):
@@ -151,7 +178,7 @@ def main(argv=None) -> int:
     parser.add_argument("--study", type=Path, default=STUDY)
     args = parser.parse_args(argv)
     timings: dict = {"stage": args.stage}
-    runner = {"clean": clean, "classify": classify, "figures": figures}.get(args.stage, analyses)
+    runner = {"clean": clean, "classify": classify, "readable_tables": readable_tables, "figures": figures}.get(args.stage, analyses)
     runner(args, timings)
     timings["total_s"] = time.perf_counter() - T0
     print(json.dumps(timings))

@@ -37,10 +37,11 @@ ANALYSES = ("table1", "km", "km_median", "logrank", "cox", "roc_cutoff")
 
 
 def _analysis_set(label: str, cohort: Path, study: Path, work: Path) -> Path:
-    """The analysis set of a cohort, made by the pipeline's clean and classify stages if missing."""
+    """The analysis set's CSV of a cohort (R reads it), made by the pipeline's clean and classify
+    stages and their readable_tables if missing."""
     target = work / "analysis_set.csv"
     if not target.exists():
-        for stage in ("clean", "classify"):
+        for stage in ("clean", "classify", "readable_tables"):
             run_child([PYTHON, str(BENCH / "stage.py"), stage, "--cohort", str(cohort), "--work", str(work), "--study", str(study)])
     return target
 

@@ -4,7 +4,7 @@ undecided and why, and the per-patient analysis set."""
 import sys
 
 from her2cohort.classify import analysis_set, classification_summary, classify_cohort, has_her2_data, summary_lines
-from her2cohort.io import read_table, user_errors, write_frame, write_table, write_text
+from her2cohort.io import read_table, user_errors, write_exchange, write_frame, write_text
 from her2cohort.treatment_lines import add_line_columns
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)
@@ -22,8 +22,9 @@ with user_errors(smk.log[0]):
     if study.get("line_columns"):  # e.g. line1_regimen, line2_best_response (her2cohort.treatment_lines)
         patient_rows = add_line_columns(patient_rows, read_table(smk.input.treatment_lines), study["line_columns"])
     summary = classification_summary(classified, guideline or "")  # header only without HER2 data
-    write_frame(patient_rows, smk.output.analysis_set, smk.output.analysis_set_exact)  # the CSV, and the exact copy later stages read
-    write_table(classified, smk.output.specimens)
+    # the exact copies later stages read; their CSVs are the readable_tables rule's
+    write_exchange(patient_rows, smk.output.analysis_set_exact)
+    write_exchange(classified, smk.output.specimens_exact)
     write_frame(summary, smk.output.classification, smk.output.classification_exact)
     if her2:
         head = f"{study['study']}: {len(patients)} patients classified by {guideline}\n"

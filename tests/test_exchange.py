@@ -9,6 +9,11 @@ computed here as its rule's script computes it, written with ``write_frame`` and
 read back as the next rule reads it: same columns, dtypes, every float's bits,
 every cell's value and missing marker. The CSV beside it is the old way and is
 not exact (the last test shows the difference it made).
+
+The large tables of clean and classify are handed over as exact copies alone;
+their CSVs, for people, are written from those copies by the ``readable_tables``
+rule (``her2cohort.io.readable_copy``), byte for byte the CSVs ``write_frame``
+writes from the computed frames.
 """
 
 from __future__ import annotations
@@ -21,10 +26,11 @@ import pytest
 import yaml
 
 from conftest import ROOT, load_mapping, load_published, load_study
+from pipeline_runs import NO_HER2_PATIENTS, NO_HER2_STUDY
 from her2cohort.analyses import run_analysis
 from her2cohort.classify import analysis_set, classification_summary, classify_cohort
 from her2cohort.cleaning import clean_cohort
-from her2cohort.io import exchange_path, read_exchange, read_table, write_frame, write_table
+from her2cohort.io import exchange_path, read_exchange, read_table, readable_copy, write_exchange, write_frame, write_table
 from her2cohort.placement import declarations
 from her2cohort.replication import audit, consistency_checks
 from her2cohort.replication.audit import same_quantity_groups
@@ -120,6 +126,78 @@ def test_every_stage_boundary_is_exact(name, tmp_path):
         report = audit(name, published, mapping, tables, checks, variants, declarations(study))
         handed_over(report, tmp_path, f"{name}/replication")
         handed_over(checks, tmp_path, f"{name}/consistency")
+
+
+def _large_tables(raw_dir, study: dict, where: str | None = None) -> dict[str, pd.DataFrame]:
+    """The tables whose CSVs the readable_tables rule writes, computed as clean and classify compute them."""
+    cohort = clean_cohort(raw_dir, study, where)
+    classified = classify_cohort(cohort.specimens, study.get("her2_guideline"))
+    rows = analysis_set(cohort.patients, classified, study.get("comparison"))
+    if study.get("line_columns"):
+        rows = add_line_columns(rows, cohort.treatment_lines, study["line_columns"])
+    return {
+        "clean/patients": cohort.patients,
+        "clean/specimens": cohort.specimens,
+        "clean/treatment_lines": cohort.treatment_lines,
+        "analysis_set": rows,
+        "specimens_classified": classified,
+    }
+
+
+def assert_readable_tables_as_written(tables: dict[str, pd.DataFrame], tmp_path: Path, name: str) -> None:
+    for table, frame in tables.items():
+        before = tmp_path / "write_frame" / f"{table}.csv"
+        write_frame(frame, before)  # how clean and classify wrote the CSV, beside the copy
+        exact = tmp_path / "results" / f"{table}.feather"
+        write_exchange(frame, exact)  # what they write now
+        after = exact.with_suffix(".csv")
+        assert_identical(frame, readable_copy(exact, after), f"{name}/{table}")  # the rule's script
+        assert after.read_bytes() == before.read_bytes(), f"{name}/{table}.csv"
+
+
+@pytest.mark.parametrize("name", STUDIES)
+def test_the_readable_tables_are_the_csvs_write_frame_wrote(name, tmp_path):
+    study = load_study(ROOT / "config" / "studies" / f"{name}.yaml")
+    tables = _large_tables(ROOT / study["raw_dir"], study, f"config/studies/{name}.yaml")
+    assert all(len(tables[t]) for t in ("clean/patients", "analysis_set")), name
+    assert_readable_tables_as_written(tables, tmp_path, name)
+
+
+def test_the_readable_tables_of_a_cohort_without_her2_data(tmp_path):
+    # empty specimens and treatment lines, nothing classified, no HER2 column
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "patients.csv").write_text(NO_HER2_PATIENTS, encoding="utf-8")
+    tables = _large_tables(raw, yaml.safe_load(NO_HER2_STUDY))
+    assert tables["clean/specimens"].empty and tables["specimens_classified"].empty
+    assert_readable_tables_as_written(tables, tmp_path, "no_her2")
+
+
+def test_the_readable_tables_rule_writes_the_csv_of_each_copy_and_only_it_does():
+    # workflow/rules/prepare.smk: each input of readable_tables is the exact copy of the
+    # output of the same name (scripts/readable_tables.py pairs them by name), and no
+    # other rule declares those CSVs; clean and classify declare the copies. The one
+    # rule that reads the CSVs is rigor (as before: it waits for readable_tables)
+    import re
+
+    text = "\n".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "workflow" / "rules").glob("*.smk")))
+    rules = dict(re.findall(r"^rule (\w+):\n(.*?)(?=^rule |^# |\Z)", text, flags=re.MULTILINE | re.DOTALL))
+
+    def paths(rule: str, section: str) -> dict[str, str]:
+        block = re.search(rf"^    {section}:\n(.*?)(?=^    \w+:|\Z)", rules[rule], flags=re.MULTILINE | re.DOTALL).group(1)
+        return dict(re.findall(r'^        (\w+)="([^"]+)",', block, flags=re.MULTILINE))
+
+    inputs, outputs = paths("readable_tables", "input"), paths("readable_tables", "output")
+    assert list(inputs) == list(outputs) and len(outputs) == 5
+    assert all(str(exchange_path(outputs[name])) == inputs[name] for name in inputs)
+    produced = {path for rule in ("clean", "classify") for path in paths(rule, "output").values()}
+    assert set(inputs.values()) <= produced
+    for rule, body in rules.items():
+        named = {name for name, csv in outputs.items() if f'"{csv}"' in body}
+        if rule == "rigor":
+            assert named == {"analysis_set", "treatment_lines"} and named <= set(paths(rule, "input")), named
+        elif rule != "readable_tables":
+            assert not named, (rule, "declares or reads a readable table's CSV", named)
 
 
 def test_missing_markers_dtypes_and_bits_survive(tmp_path):

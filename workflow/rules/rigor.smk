@@ -5,6 +5,8 @@
 
 rule rigor:
     input:
+        # the CSVs (written by readable_tables), not the exact copies, as before them:
+        # from the copies one number of the example's rigor tables changes in its last digit
         analysis_set="results/{study}/analysis_set.csv",
         treatment_lines="results/{study}/clean/treatment_lines.csv",
         stats="results/{study}/stats",
