@@ -5,10 +5,9 @@
 
 rule rigor:
     input:
-        # the CSVs (written by readable_tables), not the exact copies, as before them:
-        # from the copies one number of the example's rigor tables changes in its last digit
-        analysis_set="results/{study}/analysis_set.csv",
-        treatment_lines="results/{study}/clean/treatment_lines.csv",
+        # the exact copies, as every stage reads them (her2cohort.io.write_frame)
+        analysis_set="results/{study}/analysis_set.feather",
+        treatment_lines="results/{study}/clean/treatment_lines.feather",
         stats="results/{study}/stats",
     output:
         csv="results/{study}/rigor.csv",
