@@ -136,13 +136,13 @@ def test_a_rule_script_reads_only_the_study_keys_of_its_params(rule):
 
 def test_analysis_check_is_skipped_for_a_file_already_verified_with_this_library(tmp_path):
     from her2cohort import library_checksum
-    from her2cohort.config import _verified_marker
+    from her2cohort.config import verified_marker
 
     path = tmp_path / "example.yaml"
     path.write_bytes(EXAMPLE_STUDY.read_bytes().replace(b"raw_dir: data/raw/example", f"raw_dir: {ROOT / 'data/raw/example'}".encode()))
     verified = tmp_path / "verified"
     load_study(path, verified=verified)
-    marker = _verified_marker(verified, path.read_bytes(), library_checksum())
+    marker = verified_marker(verified, path.read_bytes(), library_checksum())
     assert marker.exists() and len(list(verified.iterdir())) == 1
     # an edit changes the name: the edited file is checked again (and fails here)
     study = yaml.safe_load(path.read_text())

@@ -159,13 +159,13 @@ def test_a_design_without_a_paper_is_extended_without_validation(tmp_path):
 
 def test_an_edit_to_the_design_checks_the_extending_studys_analyses_again(studies, tmp_path):
     from her2cohort import library_checksum
-    from her2cohort.config import _verified_marker
+    from her2cohort.config import verified_marker
 
     path = write(studies, "mine", extending())
     verified = tmp_path / "verified"
     load_study(path, verified=verified)
     design = studies / "gastric_her2_loss.yaml"
-    assert _verified_marker(verified, path.read_bytes() + design.read_bytes(), library_checksum()).exists()
+    assert verified_marker(verified, path.read_bytes() + design.read_bytes(), library_checksum()).exists()
     text = design.read_text(encoding="utf-8").replace("params: {convention: spss}", "params: {convention: spss, no_such: 1}", 1)
     design.write_text(text, encoding="utf-8")
     with pytest.raises(ValueError, match=f"{path}: .*no_such"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -54,6 +55,22 @@ def test_rerun_is_a_no_op(pipeline_runs, tmp_path):
     dry = snakemake(project, "-n")
     assert dry.returncode == 0, dry.stderr[-3000:]
     assert "Nothing to be done" in dry.stdout + dry.stderr
+
+
+def test_a_second_dry_run_does_not_import_the_statistics(tmp_path):
+    """The analyses' parameter check of every study and meta-analysis file imports the whole
+    statistics catalogue (scipy.stats: a second of every Snakemake start); it runs once per
+    file and library (her2cohort.config.verified_marker), so the no-op re-run does not pay it."""
+    for name in ("Snakefile", "config", "workflow", "scripts", "data", "environment.yml"):
+        (shutil.copytree if (ROOT / name).is_dir() else shutil.copy)(ROOT / name, tmp_path / name)
+    imported = []
+    for _ in range(2):
+        run = subprocess.run([str(SNAKEMAKE), "--workflow-profile", "workflow/profiles/default", "--cores", "1", "-n"], cwd=tmp_path, capture_output=True, text=True, timeout=600, env={**os.environ, "PYTHONPROFILEIMPORTTIME": "1"})
+        assert run.returncode == 0, run.stderr[-3000:]
+        imported.append({line.rsplit("|", 1)[-1].strip() for line in run.stderr.splitlines() if line.startswith("import time:")})
+    statistics = [{m for m in modules if m == "her2cohort.analyses" or m.startswith("scipy.stats.")} for modules in imported]
+    assert "her2cohort.analyses" in statistics[0] and len(statistics[0]) > 10  # the first run checks
+    assert statistics[1] == set()
 
 
 #: Lines of a Python or Snakemake stack: none in what a user is told about their input.

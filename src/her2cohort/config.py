@@ -256,7 +256,7 @@ def load_study(
         problems += apply_endpoints(study, str(path))
     if not any(flagged(key) for key in ("analyses", "tables", "figures", "labels", "level_labels")):
         problems += inherit_study_labels(study, str(path))
-    marker = _verified_marker(verified, raw, library) if verified is not None else None
+    marker = verified_marker(verified, raw, library) if verified is not None else None
     if analyses_check is not None and study.get("analyses") and endpoints_applied and not (marker and marker.exists()):
         found = analyses_check(study["analyses"], str(path))
         problems += found
@@ -389,7 +389,10 @@ def resolve_design(study: dict, path: Path) -> tuple[dict, list[str], bytes]:
     return {**ordered, **resolved}, [], design_path.read_bytes()
 
 
-def _verified_marker(folder: str | Path, study_bytes: bytes, library: str) -> Path:
+def verified_marker(folder: str | Path, study_bytes: bytes, library: str) -> Path:
+    """The marker file in ``folder`` saying that a configuration file of these bytes passed
+    the analyses' parameter check with this library (its checksum): the check imports the
+    whole statistics catalogue, seconds of every dry run, and is skipped when it exists."""
     import hashlib
 
     digest = hashlib.sha256(study_bytes + library.encode()).hexdigest()
