@@ -39,6 +39,10 @@ PIPELINE = ("clean", "classify", "analyses", "figures")
 #: Jobs that run beside the critical path (their inputs are ready when analyses starts,
 #: and neither analyses nor figures waits for them): not in end to end; in "all jobs".
 BESIDE = ("readable_tables",)
+#: The critical-path stages the BESIDE jobs run alongside (on the other core): the
+#: run's wall is the path's, with these stages' wall replaced by the longer of them and
+#: the BESIDE jobs (a BESIDE job longer than analyses + figures lengthens the run).
+ALONGSIDE = ("analyses", "figures")
 #: The summed rows: their name and the stages each adds up.
 TOTALS = {"end to end": PIPELINE, "all jobs": PIPELINE + BESIDE}
 SIZES = (1_000, 10_000, 100_000, 1_000_000)
@@ -88,18 +92,23 @@ def stages_of(project: Path) -> tuple[str, ...]:
 
 
 def compare(records: list[dict]) -> list[dict]:
-    """End to end (the pipeline's jobs on the critical path summed) at each size: this
-    revision over the baseline, the median of the ratios of repeats run interleaved, with
-    the load beside them; and the CPU of all jobs (``BESIDE`` too) over the baseline's."""
+    """End to end (the pipeline's jobs on the critical path summed; a ``BESIDE`` job longer
+    than the ``ALONGSIDE`` stages it runs beside adds the difference, as it would hold the
+    run's end on two cores) at each size: this revision over the baseline, the median of
+    the ratios of repeats run interleaved, with the load beside them; and the CPU of all
+    jobs (``BESIDE`` too) over the baseline's."""
     rows = []
     for n in sorted({r["n"] for r in records}):
         totals: dict = {}
         for r in records:
             if r["n"] == n and r["stage"] in PIPELINE + BESIDE:
-                run = totals.setdefault((r.get("revision", "this"), r["repeat"]), {"wall_s": 0.0, "cpu_s": 0.0, "all_cpu_s": 0.0, "max_rss_mib": 0.0, "load": [], "count": 0})
+                run = totals.setdefault((r.get("revision", "this"), r["repeat"]), {"wall_s": 0.0, "cpu_s": 0.0, "all_cpu_s": 0.0, "max_rss_mib": 0.0, "load": [], "count": 0, "alongside": 0.0, "beside": 0.0})
                 run["all_cpu_s"] += r["cpu_s"]
+                if r["stage"] in BESIDE:
+                    run["beside"] += r["wall_s"]
                 if r["stage"] not in PIPELINE:
                     continue
+                run["alongside"] += r["wall_s"] if r["stage"] in ALONGSIDE else 0.0
                 run["wall_s"] += r["wall_s"]
                 run["cpu_s"] += r["cpu_s"]
                 run["max_rss_mib"] = max(run["max_rss_mib"], r["max_rss_mib"])
@@ -109,6 +118,8 @@ def compare(records: list[dict]) -> list[dict]:
         if not repeats:
             continue
         this, base = [totals[("this", i)] for i in repeats], [totals[("base", i)] for i in repeats]
+        for run in this + base:  # the BESIDE jobs on the other core: only a longer one adds wall
+            run["wall_s"] += max(run["beside"] - run["alongside"], 0.0)
         rows.append({
             "n": n,
             "runs": str(len(repeats)),
@@ -203,7 +214,7 @@ def report(rows: list[dict], comparison: list[dict] | None = None) -> str:
             row["max_rss_mib"] = row["max_rss_mib"]  # the largest stage's peak
     lines = [f"Benchmark 4 (scale), {machine()}; medians; each stage a fresh process", ""]
     if comparison:
-        lines += [f"End to end ({', '.join(PIPELINE)}), this revision over the baseline, stages interleaved (issue 18: <= {TARGET_RATIO:.2f}x at the largest size):", "", table(comparison, COMPARE_COLUMNS), ""]
+        lines += [f"End to end ({', '.join(PIPELINE)}; {', '.join(BESIDE)} beside {' and '.join(ALONGSIDE)}, its excess over them added), this revision over the baseline, stages interleaved (issue 18: <= {TARGET_RATIO:.2f}x at the largest size):", "", table(comparison, COMPARE_COLUMNS), ""]
         lines += ["ratio = median over the repeats of (this revision's sum / the baseline's sum of the same repeat); load avg = median 1-minute load at the stages' starts.", f"ratio CPU all jobs: the same with {', '.join(BESIDE)} (beside the critical path) added to this revision's sum; the baseline has no such job (its clean and classify write those CSVs).", "", "This revision alone:", ""]
     lines += [table(rows, COLUMNS), ""]
     lines.append("wall and CPU: the whole process (start-up included); import, load (reading inputs), work (the stage itself) and write: wall time inside it.")

@@ -308,3 +308,26 @@ def test_comparison_with_the_baseline_pairs_runs_of_the_same_repeat():
     assert rows["noop"]["met"] == "met" and "raw" not in rows
     # the tables of this revision leave the baseline's runs out
     assert [r["runs"] for r in bench.summarise(records, "x")["scenarios"]] == ["2", "1", "1"]
+
+
+def test_scale_end_to_end_counts_a_job_beside_the_path_only_when_it_is_longer():
+    """benchmarks/scale.py: readable_tables runs on the other core beside analyses and
+    figures; the run ends when the longer of the two ends."""
+    spec = importlib.util.spec_from_file_location("bench_scale", ROOT / "benchmarks" / "scale.py")
+    scale = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        spec.loader.exec_module(scale)
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+
+    def records(revision, walls):
+        return [{"n": 10, "revision": revision, "repeat": 0, "stage": stage, "wall_s": wall, "cpu_s": wall, "max_rss_mib": 1.0, "load_average": 0.5} for stage, wall in walls.items()]
+
+    base = records("base", {"clean": 10.0, "classify": 10.0, "analyses": 5.0, "figures": 5.0})
+    longer = records("this", {"clean": 5.0, "classify": 5.0, "analyses": 5.0, "figures": 5.0, "readable_tables": 14.0})
+    (row,) = scale.compare(base + longer)
+    assert row["this_wall"] == 24.0 and row["ratio_wall"] == 0.8 and row["ratio_cpu"] == 20.0 / 30.0
+    shorter = records("this", {"clean": 5.0, "classify": 5.0, "analyses": 5.0, "figures": 5.0, "readable_tables": 4.0})
+    (row,) = scale.compare(base + shorter)
+    assert row["this_wall"] == 20.0 and row["ratio_cpu_all"] == 24.0 / 30.0
