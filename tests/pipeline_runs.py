@@ -11,7 +11,8 @@ checkout's own ``results/`` is never touched. The scenarios:
 ``second``
     the same, in another scratch copy: the determinism twin of ``reference``.
 ``other_cpu``
-    the same as ``reference``, as another CPU computes it: OpenBLAS forced to
+    the same as ``reference`` but for the figures and manuscripts
+    (:data:`OTHER_CPU_OMITTED`), as another CPU computes it: OpenBLAS forced to
     its Prescott kernel (SSE3, no fused multiply-add) and, on a CPU with
     AVX-512, numpy's AVX-512 loops switched off (tests/other_cpus.py).
 ``small``
@@ -336,10 +337,17 @@ def other_cpu_environment() -> dict[str, str] | None:
     return env
 
 
+#: The rules the ``other_cpu`` scenario leaves out (with what follows them): drawing and
+#: assembling figures. They compute no number a table, audit or log does not print, their
+#: rasterising uses no BLAS, and their bytes are compared twice elsewhere (``second``, the
+#: figure cache's tests); left out, the suite stays under its ten minutes.
+OTHER_CPU_OMITTED = ("figures", "manuscript", "meta_figures")
+
+
 def run_other_cpu(base: Path) -> Scenario:
     scenario = Scenario(copy_project(base / "other_cpu"), details={"env": other_cpu_environment()})
     if scenario.details["env"] is not None:
-        scenario.runs.append(snakemake(scenario.project, env=scenario.details["env"]))
+        scenario.runs.append(snakemake(scenario.project, "--omit-from", *OTHER_CPU_OMITTED, env=scenario.details["env"]))
         scenario.outputs = outputs(scenario.project)
     return scenario
 
