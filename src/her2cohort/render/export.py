@@ -382,7 +382,8 @@ FONT = "Times New Roman"
 
 
 #: Advance widths of Times Roman in thousandths of an em (Adobe's Times-Roman AFM; Liberation
-#: Serif has the same), for the characters of number cells; others count as 500 (a digit).
+#: Serif has the same), for the characters of number cells and narrow or wide letters; any other
+#: capital counts as 667, any other character as 500 (a digit).
 _TIMES_WIDTHS = {" ": 250, "(": 333, ")": 333, ".": 250, ",": 250, "/": 278, ":": 278, ";": 278, "%": 833, "<": 564, ">": 564, "=": 564, "+": 564, "\u2212": 564, "\u00b1": 564, "\u2264": 549, "\u2265": 549, "\u2013": 500, "\u00d7": 564, "N": 722, "R": 667, "A": 722, "E": 611, "I": 333, "i": 278, "l": 278, "t": 278, "f": 333, "r": 333, "m": 778, "w": 722}
 
 
@@ -412,7 +413,7 @@ def number_tab_stop(texts: Sequence[str], text_width_mm: float, size: float = 9)
     return max(0.0, (text_width_mm - lead - rest) / 2) + lead
 
 
-def _aligned_number(paragraph, text: str, stop_mm: float, mark: str = "", size: float = 9, bold: bool = False) -> None:
+def _aligned_number(paragraph, text: str, stop_mm: float, mark: str = "", size: float = 9) -> None:
     """Write a number cell against the column's tab stops (:func:`number_tab_stop`)."""
     from docx.enum.text import WD_TAB_ALIGNMENT
     from docx.shared import Mm
@@ -421,7 +422,7 @@ def _aligned_number(paragraph, text: str, stop_mm: float, mark: str = "", size: 
     tabs.add_tab_stop(Mm(stop_mm), WD_TAB_ALIGNMENT.RIGHT)
     tabs.add_tab_stop(Mm(stop_mm + text_mm(" ", size)), WD_TAB_ALIGNMENT.LEFT)
     lead, rest = split_number(text)
-    _write(paragraph, "\t" + lead + ("\t" + rest if rest else ""), mark, size=size, bold=bold)
+    _write(paragraph, "\t" + lead + ("\t" + rest if rest else ""), mark, size=size)
 
 
 def _widths(table: JournalTable, total_mm: float) -> list[float]:
